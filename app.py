@@ -1,0 +1,26 @@
+"""Entry point: page config, navigation over pages/, and the sidebar every page shares. Nothing else."""
+
+import streamlit as st
+
+from ui import state
+
+st.set_page_config(page_title="Synthetic social media lab", page_icon=":material/hub:", layout="wide")
+
+# Each screen is one file in pages/; add it here to put it in the menu.
+PAGES = {
+    "Real data": [
+        st.Page("pages/data.py", title="Upload posts", icon=":material/upload_file:", default=True),
+    ],
+}
+
+navigation = st.navigation(PAGES)
+
+with st.sidebar:
+    real, synthetic = state.get_real_posts(), state.get_synthetic_posts()
+    st.caption("This session")
+    st.markdown(
+        f"Real posts: **{0 if real is None else len(real):,}**  \n"
+        f"Synthetic posts: **{0 if synthetic is None else len(synthetic):,}**"
+    )
+
+navigation.run()

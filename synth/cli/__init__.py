@@ -1,0 +1,40 @@
+"""`python -m synth`: the app's jobs, headless.
+
+Each subcommand is a module in this package with `add_parser(subparsers)` and `run(args) -> int`.
+A SynthError is printed as `error: ...` and exits 2; anything else is a bug and propagates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from synth import __version__
+from synth.errors import SynthError
+
+# Subcommand name -> module in synth.cli. Add a line here when you add a subcommand.
+SUBCOMMANDS: dict[str, str] = {
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m synth",
+        description="Make synthetic multi-platform social media datasets with LLMs and measure their fidelity.",
+    )
+    parser.add_argument("--version", action="version", version=f"synth {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module_name in SUBCOMMANDS.values():
+        importlib.import_module(f"synth.cli.{module_name}").add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except SynthError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,28 @@
+"""Fixtures every test shares: no real API key is ever visible to a test, and the real posts in
+../shared/data are offered where present and skipped with a reason where absent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+API_KEY_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL")
+
+
+@pytest.fixture(autouse=True)
+def _no_real_api_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test can reach a paid API: real keys are removed from the environment."""
+    for variable in API_KEY_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The folder of real posts beside the project; tests using it skip when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real posts not available: {SHARED_DATA} is absent (it sits beside the project checkout)")
+    return SHARED_DATA

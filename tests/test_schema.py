@@ -1,0 +1,41 @@
+import pandas as pd
+import pytest
+
+from synth.errors import InputError
+from synth.schema import CANONICAL_COLUMNS, empty_posts, validate_posts
+
+
+def _posts(**overrides: list) -> pd.DataFrame:
+    data = {"post_id": ["a", "b"], "platform": ["twitter", "reddit"], "text": ["hi", "hello"],
+            "source": ["real", "real"]}
+    data.update(overrides)
+    return pd.DataFrame(data)
+
+
+def test_valid_posts_pass_unchanged() -> None:
+    posts = _posts()
+    assert validate_posts(posts) is posts
+
+
+def test_empty_posts_has_every_canonical_column() -> None:
+    assert tuple(empty_posts().columns) == CANONICAL_COLUMNS
+    validate_posts(empty_posts())
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"text": ["hi", "  "]}, "empty text"),
+        ({"post_id": ["a", "a"]}, "repeated post_id"),
+        ({"platform": ["twitter", "myspace"]}, "unknown platform value\\(s\\) myspace"),
+        ({"source": ["real", "fake"]}, "'real' or 'synthetic'"),
+    ],
+)
+def test_bad_posts_raise_input_error_saying_what_to_fix(overrides: dict, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        validate_posts(_posts(**overrides), name="upload.csv")
+
+
+def test_missing_required_column_is_named() -> None:
+    with pytest.raises(InputError, match="upload.csv: missing column\\(s\\) source"):
+        validate_posts(_posts().drop(columns="source"), name="upload.csv")

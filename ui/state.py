@@ -1,0 +1,39 @@
+"""Typed accessors for what pages share through `st.session_state`.
+
+Pages never touch session-state keys directly for shared data: they go through these functions, so the
+keys and their types live in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+REAL_POSTS = "real_posts"
+INGEST_REPORT = "ingest_report"
+SYNTHETIC_POSTS = "synthetic_posts"
+
+
+def get_real_posts() -> pd.DataFrame | None:
+    """The real posts loaded on the Data page (canonical schema, source == 'real'), or None."""
+    return st.session_state.get(REAL_POSTS)
+
+
+def set_real_posts(posts: pd.DataFrame, report: Any = None) -> None:
+    st.session_state[REAL_POSTS] = posts
+    st.session_state[INGEST_REPORT] = report
+
+
+def get_ingest_report() -> Any:
+    return st.session_state.get(INGEST_REPORT)
+
+
+def get_synthetic_posts() -> pd.DataFrame | None:
+    """The synthetic posts generated or loaded in this session (canonical schema), or None."""
+    return st.session_state.get(SYNTHETIC_POSTS)
+
+
+def set_synthetic_posts(posts: pd.DataFrame | None) -> None:
+    st.session_state[SYNTHETIC_POSTS] = posts
