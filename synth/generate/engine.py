@@ -1,0 +1,385 @@
+"""The async engine: run a plan's calls against the backends, writing each result as it arrives.
+
+Each model gets `concurrency` workers pulling calls from its queue, behind its rate limits. A call is
+answered from the response cache when an identical one (backend, model, request, seed) was made before;
+otherwise the backend is called under a timeout (the SDKs do their own retries). A fatal BackendError
+(bad key, bad request, unknown model) stops the whole run at once; other failures mark the call failed
+(`resume` retries it). The budget is checked before each call against spend so far plus the worst-case
+cost of the calls in flight, so the run stops cleanly before going over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from synth.backends.base import Backend, BackendError, Completion
+from synth.backends.registry import create_backend
+from synth.costs import PriceTable, load_prices
+from synth.generate.config import GenerationConfig, ModelConfig
+from synth.generate.limits import RateLimiter
+from synth.parsing import parse_posts
+from synth.store import CACHE_FILE, CallOutcome, CallRecord, ResponseCache, RunStore
+from synth.store import FAILED as FAILED_CALL
+
+# Final statuses of a run.
+COMPLETED = "completed"  # every call done
+INCOMPLETE = "incomplete"  # finished, but some calls failed: `resume` retries them
+BUDGET = "budget"  # stopped before going over the budget
+CANCELLED = "cancelled"  # stopped by the cancel event
+FAILED = "failed"  # stopped by a fatal backend error
+RUNNING = "running"
+
+LATEST_POSTS = 5
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A snapshot of a run, passed to `on_progress` at the start, after every call and at the end.
+
+    Attributes:
+        run_id: the run.
+        status: `running` or one of the final statuses.
+        total_calls, done_calls, failed_calls, cached_calls: call counts over the whole run (a resumed
+            run counts what earlier sessions did).
+        planned_posts: posts asked for; posts: posts kept so far; refusals: calls answered with a refusal.
+        input_tokens, output_tokens: provider-reported tokens so far.
+        spend_usd: money spent so far (cache hits cost nothing); None when a model has no price.
+        budget_usd: the cap, if any.
+        elapsed_s: seconds since this session started.
+        latest_posts: the last few posts kept (dicts with platform, topic, model, text).
+        message: a line for people (the error, or why the run stopped).
+    """
+
+    run_id: str
+    status: str
+    total_calls: int
+    done_calls: int
+    failed_calls: int
+    cached_calls: int
+    planned_posts: int
+    posts: int
+    refusals: int
+    input_tokens: int
+    output_tokens: int
+    spend_usd: float | None
+    budget_usd: float | None
+    elapsed_s: float
+    latest_posts: tuple[dict[str, str], ...] = ()
+    message: str = ""
+
+    @property
+    def fraction(self) -> float:
+        """Share of calls finished (done or failed), 0..1."""
+        return (self.done_calls + self.failed_calls) / self.total_calls if self.total_calls else 1.0
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass
+class _State:
+    """Counters of one engine session, read from the store once and then kept up to date in memory
+    (single event-loop thread: no locking needed)."""
+
+    store: RunStore
+    budget_usd: float | None
+    started: float = field(default_factory=time.monotonic)
+    totals: dict[str, Any] = field(default_factory=dict)
+    failed_before: set[str] = field(default_factory=set)
+    reserved_usd: float = 0.0
+    latest: deque[dict[str, str]] = field(default_factory=lambda: deque(maxlen=LATEST_POSTS))
+    status: str = RUNNING
+    message: str = ""
+    fatal: BackendError | None = None
+
+    def refresh(self) -> None:
+        self.totals = self.store.totals()
+        self.failed_before = {call.call_id for call in self.store.calls(status=FAILED_CALL)}
+
+    @property
+    def spent(self) -> float:
+        return float(self.totals["cost_usd"])
+
+    def count_success(self, call: CallRecord, outcome: CallOutcome) -> None:
+        t = self.totals
+        self._leave_unfinished(call)
+        t["done"] += 1
+        t["posts"] += len(outcome.posts)
+        t["refusals"] += int(outcome.refusal)
+        t["cached"] += int(outcome.cached)
+        t["input_tokens"] += outcome.completion.input_tokens
+        t["output_tokens"] += outcome.completion.output_tokens
+        if outcome.cost_usd is None:
+            t["unpriced"] += 1
+        else:
+            t["cost_usd"] += outcome.cost_usd
+
+    def count_failure(self, call: CallRecord) -> None:
+        if call.call_id not in self.failed_before:
+            self._leave_unfinished(call)
+            self.totals["failed"] += 1
+            self.failed_before.add(call.call_id)
+
+    def _leave_unfinished(self, call: CallRecord) -> None:
+        if call.call_id in self.failed_before:
+            self.failed_before.discard(call.call_id)
+            self.totals["failed"] -= 1
+        else:
+            self.totals["pending"] -= 1
+
+    def snapshot(self) -> Progress:
+        t = self.totals
+        return Progress(
+            run_id=self.store.run_id, status=self.status, total_calls=int(t["calls"]), done_calls=int(t["done"]),
+            failed_calls=int(t["failed"]), cached_calls=int(t["cached"]), planned_posts=int(t["planned_posts"]),
+            posts=int(t["posts"]), refusals=int(t["refusals"]), input_tokens=int(t["input_tokens"]),
+            output_tokens=int(t["output_tokens"]), spend_usd=None if t["unpriced"] else float(t["cost_usd"]),
+            budget_usd=self.budget_usd, elapsed_s=time.monotonic() - self.started,
+            latest_posts=tuple(self.latest), message=self.message,
+        )
+
+
+def default_cache_path() -> Path:
+    """Where the shared response cache lives: $SYNTH_CACHE_DIR, else `.synth-cache/` in the working dir."""
+    return Path(os.environ.get("SYNTH_CACHE_DIR", ".synth-cache")) / CACHE_FILE
+
+
+async def execute(
+    store: RunStore,
+    config: GenerationConfig,
+    *,
+    backends: Mapping[str, Backend] | None = None,
+    on_progress: ProgressCallback | None = None,
+    cancel: threading.Event | asyncio.Event | None = None,
+    cache_path: str | Path | None = None,
+    budget_usd: float | None = None,
+) -> Progress:
+    """Run every unfinished call of the run in `store` and return the final progress.
+
+    Args:
+        store: the run's store, with its calls already planned.
+        config: the run's config (models, limits, timeout, budget, prices).
+        backends: ready backends by model spec (e.g. the page's cached local model); the others are
+            created from the config and closed at the end.
+        on_progress: called with a Progress after every call (in the engine's thread).
+        cancel: set it to stop the run: calls in flight are abandoned and stay to do for `resume`.
+        cache_path: the response cache file; `default_cache_path()` when None.
+        budget_usd: overrides the config's budget (e.g. a larger one on resume).
+
+    Raises:
+        BackendError: a fatal backend error (bad key, bad request...), with the provider's message; the
+            run is marked failed and everything finished before it is kept.
+        ConfigError: a budget is set but a model has no price, or the price file is bad.
+    """
+    budget = budget_usd if budget_usd is not None else config.budget_usd
+    prices = load_prices(config.prices_path)
+    if budget is not None:
+        prices.require_prices([(m.backend_name, m.model_name) for m in config.models])
+    state = _State(store, budget)
+    state.refresh()
+    pending = store.unfinished_calls()
+    owned: list[Backend] = []
+    ready: dict[str, Backend] = dict(backends or {})
+    cache = ResponseCache(cache_path or default_cache_path()) if config.use_cache else None
+    try:
+        needed = {call.model_spec for call in pending}
+        for model in config.models:
+            if model.spec in needed and model.spec not in ready:
+                ready[model.spec] = create_backend(model.spec, **model.settings)
+                owned.append(ready[model.spec])
+        store.set_backends({spec: _describe(backend) for spec, backend in ready.items()})
+        store.set_status(RUNNING)
+        _notify(on_progress, state)
+        await _run_workers(config, pending, ready, prices, cache, state, on_progress, cancel)
+    finally:
+        for backend in owned:
+            await backend.aclose()
+        if cache is not None:
+            cache.close()
+    state.refresh()
+    if state.fatal is not None:
+        state.status, state.message = FAILED, str(state.fatal)
+    elif state.status == RUNNING:
+        state.status = INCOMPLETE if state.totals["failed"] or state.totals["pending"] else COMPLETED
+        if state.status == INCOMPLETE:
+            state.message = f"{state.totals['failed']} call(s) failed; `synth resume` retries them"
+    store.set_status(state.status, state.message or None)
+    _notify(on_progress, state)
+    if state.fatal is not None:
+        raise state.fatal
+    return state.snapshot()
+
+
+async def _run_workers(
+    config: GenerationConfig,
+    pending: list[CallRecord],
+    backends: Mapping[str, Backend],
+    prices: PriceTable,
+    cache: ResponseCache | None,
+    state: _State,
+    on_progress: ProgressCallback | None,
+    cancel: threading.Event | asyncio.Event | None,
+) -> None:
+    stop = asyncio.Event()
+    budget_changed = asyncio.Condition()
+    tasks: list[asyncio.Task[None]] = []
+    for model in config.models:
+        queue: deque[CallRecord] = deque(call for call in pending if call.model_spec == model.spec)
+        if not queue:
+            continue
+        limiter = RateLimiter(model.requests_per_minute, model.tokens_per_minute)
+        context = _WorkerContext(
+            config, model, backends[model.spec], limiter, prices, cache, state, on_progress, stop, budget_changed
+        )
+        for _ in range(min(model.effective_concurrency(), len(queue))):
+            tasks.append(asyncio.create_task(_worker(queue, context)))
+    if not tasks:
+        return
+
+    async def watch_cancel() -> None:
+        while not stop.is_set():
+            if cancel is not None and cancel.is_set():
+                state.status, state.message = CANCELLED, "cancelled; `synth resume` finishes the run"
+                stop.set()
+            await asyncio.sleep(0.05)
+
+    watcher = asyncio.create_task(watch_cancel())
+    workers: asyncio.Future[list[None]] = asyncio.gather(*tasks)
+    stopper: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({workers, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    if state.fatal is not None or state.status == CANCELLED:
+        for task in tasks:  # fatal error or cancel: abandon the calls in flight at once
+            task.cancel()
+    stop.set()
+    await asyncio.gather(workers, return_exceptions=True)
+    watcher.cancel()
+    stopper.cancel()
+    for task in tasks:
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]  # a bug, not a backend failure: propagate
+
+
+@dataclass
+class _WorkerContext:
+    config: GenerationConfig
+    model: ModelConfig
+    backend: Backend
+    limiter: RateLimiter
+    prices: PriceTable
+    cache: ResponseCache | None
+    state: _State
+    on_progress: ProgressCallback | None
+    stop: asyncio.Event
+    budget_changed: asyncio.Condition
+
+
+async def _worker(queue: deque[CallRecord], ctx: _WorkerContext) -> None:
+    while queue and not ctx.stop.is_set():
+        call = queue.popleft()
+        cache_key = ResponseCache.key(call.backend, call.model, call.request) if ctx.cache else ""
+        cached = ctx.cache.get(cache_key) if ctx.cache else None
+        if cached is not None:
+            _record(call, cached, 0.0, time.time(), 0.0, True, ctx)
+            continue
+        worst_case = ctx.prices.cost(call.backend, call.model, call.est_input_tokens, call.request.options.max_tokens)
+        if not await _reserve_budget(worst_case or 0.0, ctx):
+            queue.appendleft(call)
+            return
+        try:
+            await ctx.limiter.acquire(call.est_input_tokens + call.request.options.max_tokens)
+            started_wall, started = time.time(), time.perf_counter()
+            try:
+                async with asyncio.timeout(ctx.config.timeout_s):
+                    completion = await ctx.backend.generate(call.request)
+            except BackendError as error:
+                if error.fatal:
+                    ctx.state.fatal = error
+                    ctx.stop.set()
+                    return
+                _fail(call, str(error), time.perf_counter() - started, ctx)
+                continue
+            except TimeoutError:
+                _fail(call, f"timed out after {ctx.config.timeout_s:g} s", time.perf_counter() - started, ctx)
+                continue
+            latency = time.perf_counter() - started
+            cost = ctx.prices.cost(call.backend, call.model, completion.input_tokens, completion.output_tokens)
+            _record(call, completion, latency, started_wall, cost, False, ctx)
+            if ctx.cache is not None:
+                ctx.cache.put(cache_key, completion)
+        finally:
+            await _release_budget(worst_case or 0.0, ctx)
+
+
+def _record(
+    call: CallRecord, completion: Completion, latency: float, started_at: float, cost: float | None,
+    cached: bool, ctx: _WorkerContext,
+) -> None:
+    parsed = parse_posts(completion.text, n_expected=call.n_posts)
+    kept = parsed.posts[: call.n_posts]
+    outcome = CallOutcome(completion, kept, parsed.refusal, cost, latency, cached, started_at)
+    ctx.state.store.record_success(call, outcome)
+    ctx.state.count_success(call, outcome)
+    for text in kept:
+        ctx.state.latest.append(
+            {"platform": call.platform, "topic": call.topic, "model": call.model_spec, "text": text}
+        )
+    _notify(ctx.on_progress, ctx.state)
+
+
+def _fail(call: CallRecord, error: str, latency: float, ctx: _WorkerContext) -> None:
+    ctx.state.store.record_failure(call, error, latency)
+    ctx.state.count_failure(call)
+    _notify(ctx.on_progress, ctx.state)
+
+
+async def _reserve_budget(worst_case: float, ctx: _WorkerContext) -> bool:
+    """Hold `worst_case` dollars of the budget for a call; False when the budget cannot cover it."""
+    state = ctx.state
+    if state.budget_usd is None:
+        return True
+    async with ctx.budget_changed:
+        while True:
+            if ctx.stop.is_set():
+                return False
+            spent = state.spent
+            if spent + state.reserved_usd + worst_case <= state.budget_usd:
+                state.reserved_usd += worst_case
+                return True
+            if state.reserved_usd <= 0:  # nothing in flight will free budget: stop cleanly
+                if state.status == RUNNING:
+                    state.status = BUDGET
+                    state.message = (
+                        f"stopped at ${spent:.4f} of the ${state.budget_usd:.4f} budget before a call that could "
+                        f"cost up to ${worst_case:.4f}; resume with a larger --budget to finish"
+                    )
+                ctx.stop.set()
+                return False
+            await ctx.budget_changed.wait()
+
+
+async def _release_budget(worst_case: float, ctx: _WorkerContext) -> None:
+    if ctx.state.budget_usd is None:
+        return
+    async with ctx.budget_changed:
+        ctx.state.reserved_usd -= worst_case
+        ctx.budget_changed.notify_all()
+
+
+def _notify(on_progress: ProgressCallback | None, state: _State) -> None:
+    if on_progress is not None:
+        on_progress(state.snapshot())
+
+
+def _describe(backend: Backend) -> dict[str, Any]:
+    describe = getattr(backend, "describe", None)
+    if callable(describe):
+        return dict(describe())
+    return {"class": type(backend).__name__, "model": backend.model}

@@ -1,0 +1,277 @@
+"""Synchronous entry points (for the Streamlit page and the CLI) and the run's exports.
+
+`run_generation(plan, run_dir)` saves the plan, runs it and exports; `resume_run(run_dir)` finishes a
+run another process started (after a crash, a cancel, a budget stop or failed calls). Both return a
+RunResult and leave in `run_dir`: `run.sqlite`, `posts.csv`, `posts.parquet` and `manifest.json`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import threading
+from collections.abc import Coroutine, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from synth import __version__, schema
+from synth.backends.base import Backend, BackendError
+from synth.generate.config import GenerationConfig
+from synth.generate.engine import Progress, ProgressCallback, execute
+from synth.generate.plan import Plan
+from synth.store import RunStore
+
+POSTS_CSV = "posts.csv"
+POSTS_PARQUET = "posts.parquet"
+MANIFEST = "manifest.json"
+
+# Provenance columns beyond the canonical ones, in this order.
+EXTRA_COLUMNS: tuple[str, ...] = (
+    "topic_id", "model_version", "strategy", "seed", "call_id", "input_tokens", "output_tokens",
+    "latency_s", "cost_usd", "cached", "generated_at",
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run session ended with.
+
+    Attributes:
+        run_id: the run.
+        run_dir: its directory.
+        status: completed, incomplete (failed calls), budget, cancelled (see synth.generate.engine).
+        progress: the final Progress (counts, tokens, spend).
+        posts: the synthetic posts so far, canonical schema plus provenance columns.
+        files: exported files by kind (`csv`, `parquet`, `manifest`).
+    """
+
+    run_id: str
+    run_dir: Path
+    status: str
+    progress: Progress
+    posts: pd.DataFrame
+    files: dict[str, Path]
+
+
+def run_generation(
+    plan: Plan,
+    run_dir: str | Path,
+    *,
+    on_progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+    backends: Mapping[str, Backend] | None = None,
+    cache_path: str | Path | None = None,
+) -> RunResult:
+    """Start the run `plan` describes (see `plan_run`) in `run_dir`, block until it ends, export it.
+
+    Safe to call from a thread without an event loop (a Streamlit script thread) or from one with a
+    running loop (it then runs on a private thread).
+
+    Raises:
+        InputError: `run_dir` already holds a run.
+        BackendError: a fatal backend error; what finished before it is kept and exported.
+        ConfigError: a budget with an unpriced model, or a bad price file.
+    """
+    return _run_sync(
+        run_generation_async(
+            plan, run_dir, on_progress=on_progress, cancel=cancel, backends=backends, cache_path=cache_path
+        )
+    )
+
+
+async def run_generation_async(
+    plan: Plan,
+    run_dir: str | Path,
+    *,
+    on_progress: ProgressCallback | None = None,
+    cancel: threading.Event | asyncio.Event | None = None,
+    backends: Mapping[str, Backend] | None = None,
+    cache_path: str | Path | None = None,
+) -> RunResult:
+    """The async form of `run_generation`."""
+    if plan.config.budget_usd is not None:
+        from synth.costs import load_prices
+
+        load_prices(plan.config.prices_path).require_prices(
+            [(model.backend_name, model.model_name) for model in plan.config.models]
+        )
+    store = RunStore.create(run_dir, plan.run_id, plan.config.to_dict())
+    try:
+        store.add_calls(plan.calls)
+        return await _execute_and_export(store, plan.config, on_progress, cancel, backends, cache_path, None)
+    finally:
+        store.close()
+
+
+def resume_run(
+    run_dir: str | Path,
+    *,
+    on_progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+    backends: Mapping[str, Backend] | None = None,
+    cache_path: str | Path | None = None,
+    budget_usd: float | None = None,
+) -> RunResult:
+    """Finish the run in `run_dir`: only the calls not yet done are made; nothing is lost or repeated.
+
+    Args:
+        budget_usd: a new budget replacing the run's (e.g. after a budget stop); None keeps it.
+
+    Raises:
+        InputError: `run_dir` holds no run.
+        BackendError, ConfigError: as for `run_generation`.
+    """
+    return _run_sync(
+        resume_run_async(
+            run_dir, on_progress=on_progress, cancel=cancel, backends=backends, cache_path=cache_path,
+            budget_usd=budget_usd,
+        )
+    )
+
+
+async def resume_run_async(
+    run_dir: str | Path,
+    *,
+    on_progress: ProgressCallback | None = None,
+    cancel: threading.Event | asyncio.Event | None = None,
+    backends: Mapping[str, Backend] | None = None,
+    cache_path: str | Path | None = None,
+    budget_usd: float | None = None,
+) -> RunResult:
+    """The async form of `resume_run`."""
+    store = RunStore.open(run_dir)
+    try:
+        config = GenerationConfig.from_dict(store.config())
+        return await _execute_and_export(store, config, on_progress, cancel, backends, cache_path, budget_usd)
+    finally:
+        store.close()
+
+
+async def _execute_and_export(
+    store: RunStore,
+    config: GenerationConfig,
+    on_progress: ProgressCallback | None,
+    cancel: threading.Event | asyncio.Event | None,
+    backends: Mapping[str, Backend] | None,
+    cache_path: str | Path | None,
+    budget_usd: float | None,
+) -> RunResult:
+    try:
+        progress = await execute(
+            store, config, backends=backends, on_progress=on_progress, cancel=cancel, cache_path=cache_path,
+            budget_usd=budget_usd,
+        )
+    except BackendError:
+        export_run(store.run_dir)
+        raise
+    files = export_run(store.run_dir)
+    return RunResult(store.run_id, store.run_dir, progress.status, progress, load_run_posts(store.run_dir), files)
+
+
+def load_run_posts(run_dir: str | Path) -> pd.DataFrame:
+    """The synthetic posts of a run (finished or not), canonical schema with `source='synthetic'` plus
+    the provenance columns in EXTRA_COLUMNS. Token counts and cost are those of the call that made the
+    post (a call may make several posts)."""
+    store = RunStore.open(run_dir)
+    try:
+        rows = store.post_rows()
+    finally:
+        store.close()
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        posts = schema.empty_posts()
+        for column in EXTRA_COLUMNS:
+            posts[column] = pd.Series(dtype="object")
+        return posts
+    posts = pd.DataFrame(
+        {
+            schema.POST_ID: frame["post_id"],
+            schema.PLATFORM: frame["platform"],
+            schema.TEXT: frame["text"],
+            schema.SOURCE: schema.SYNTHETIC,
+            schema.TOPIC: frame["topic"],
+            schema.CREATED_AT: pd.NaT,
+            schema.AUTHOR: pd.NA,
+            schema.ENGAGEMENT: float("nan"),
+            schema.MODEL: frame["model_spec"],
+            schema.BACKEND: frame["backend"],
+            schema.RUN_ID: store.run_id,
+            schema.PROMPT_ID: frame["prompt_id"],
+            "topic_id": frame["topic_id"],
+            "model_version": frame["model_version"],
+            "strategy": frame["strategy"],
+            "seed": frame["seed"].astype("int64"),
+            "call_id": frame["call_id"],
+            "input_tokens": frame["input_tokens"].astype("int64"),
+            "output_tokens": frame["output_tokens"].astype("int64"),
+            "latency_s": frame["latency_s"].astype("float64"),
+            "cost_usd": frame["cost_usd"].astype("float64"),
+            "cached": frame["cached"].astype(bool),
+            "generated_at": pd.to_datetime(frame["created_at"], unit="s", utc=True),
+        }
+    )
+    string_columns = [c for c in schema.CANONICAL_COLUMNS if c not in (schema.CREATED_AT, schema.ENGAGEMENT)]
+    posts = posts.astype({column: "string" for column in string_columns})
+    posts[schema.CREATED_AT] = pd.to_datetime(posts[schema.CREATED_AT], utc=True)
+    posts[schema.ENGAGEMENT] = posts[schema.ENGAGEMENT].astype("Float64")
+    return schema.validate_posts(posts, name="synthetic posts")
+
+
+def manifest(run_dir: str | Path) -> dict[str, Any]:
+    """The run manifest: config (no secrets), model versions, counts, tokens, cost, duration."""
+    store = RunStore.open(run_dir)
+    try:
+        info = store.run_info()
+        totals = store.totals()
+        return {
+            "synth_version": __version__,
+            "run_id": store.run_id,
+            "status": info["status"],
+            "error": info["error"],
+            "created_at": _iso(info["created_at"]),
+            "updated_at": _iso(info["updated_at"]),
+            "duration_s": round(info["updated_at"] - info["created_at"], 3),
+            "config": store.config(),
+            "backends": info["backends"],
+            "model_versions": store.model_versions(),
+            "counts": {
+                "calls": totals["calls"], "done": totals["done"], "failed": totals["failed"],
+                "pending": totals["pending"], "cached": totals["cached"], "refusals": totals["refusals"],
+                "planned_posts": totals["planned_posts"], "posts": totals["posts"],
+            },
+            "tokens": {"input": totals["input_tokens"], "output": totals["output_tokens"]},
+            "cost_usd": None if totals["unpriced"] else round(float(totals["cost_usd"]), 6),
+            "sample_errors": store.errors(5),
+        }
+    finally:
+        store.close()
+
+
+def export_run(run_dir: str | Path) -> dict[str, Path]:
+    """Write `posts.csv`, `posts.parquet` and `manifest.json` into `run_dir` and return their paths."""
+    run_dir = Path(run_dir)
+    posts = load_run_posts(run_dir)
+    files = {"csv": run_dir / POSTS_CSV, "parquet": run_dir / POSTS_PARQUET, "manifest": run_dir / MANIFEST}
+    posts.to_csv(files["csv"], index=False)
+    posts.to_parquet(files["parquet"], index=False)
+    files["manifest"].write_text(json.dumps(manifest(run_dir), indent=2, ensure_ascii=False), encoding="utf-8")
+    return files
+
+
+def _iso(timestamp: float) -> str:
+    return pd.Timestamp(timestamp, unit="s", tz="UTC").isoformat()
+
+
+def _run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
