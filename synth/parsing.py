@@ -12,14 +12,20 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-# A refusal opens the answer (or a list item) with one of these.
+# A refusal opens the answer (or a list item) with one of these. "I can't" alone is not enough ("I can't
+# believe the train is late" is a post): it must be followed by a verb of complying.
+_COMPLY = (
+    r"(?:help|assist|write|create|generate|produce|comply|provide|fulfil|fulfill|do (?:that|this)|engage|"
+    r"support|continue|make|participate|complete|answer|respond|proceed|generate)"
+)
 _REFUSAL_RE = re.compile(
     r"^\W*(?:"
-    r"as an ai\b|as a language model|as an artificial intelligence|i am an ai\b|i'?m an ai\b|"
-    r"i(?:'m| am)? (?:sorry|afraid)[,.!]?\s*(?:but\s*)?(?:i|that)\b|sorry,? (?:but )?i\b|"
-    r"i (?:can(?:'|’)?t|cannot|can not|won(?:'|’)?t|will not|am unable to|'m unable to|am not able to|"
-    r"'m not able to|must decline|do not feel comfortable|don(?:'|’)?t feel comfortable)\b|"
-    r"i(?:'|’)m (?:unable|not able) to\b|unfortunately,? i (?:can|am|'m|cannot)\b"
+    r"as an ai\b|as a language model|as an artificial intelligence|i am an ai\b|i(?:'|’)m an ai\b|"
+    r"i(?:(?:'|’)m| am) (?:sorry|afraid),?\s*(?:but\s*)?i\b|"
+    r"(?:sorry,?\s*(?:but\s*)?|unfortunately,?\s*)?i (?:can(?:'|’)?t|cannot|can not|won(?:'|’)?t|will not|"
+    r"am unable to|(?:'|’)m unable to|am not able to|(?:'|’)m not able to|must decline|"
+    r"do not feel comfortable|don(?:'|’)?t feel comfortable)(?:\s+\w+){0,2}?\s+" + _COMPLY + r"\b|"
+    r"i must decline|i (?:do not|don(?:'|’)t) feel comfortable|i(?:'|’)m not comfortable"
     r")",
     re.IGNORECASE,
 )
