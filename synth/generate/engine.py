@@ -99,6 +99,7 @@ class _State:
     status: str = RUNNING
     message: str = ""
     fatal: BackendError | None = None
+    all_priced: bool = True
 
     def refresh(self) -> None:
         self.totals = self.store.totals()
@@ -141,7 +142,7 @@ class _State:
             run_id=self.store.run_id, status=self.status, total_calls=int(t["calls"]), done_calls=int(t["done"]),
             failed_calls=int(t["failed"]), cached_calls=int(t["cached"]), planned_posts=int(t["planned_posts"]),
             posts=int(t["posts"]), refusals=int(t["refusals"]), input_tokens=int(t["input_tokens"]),
-            output_tokens=int(t["output_tokens"]), spend_usd=None if t["unpriced"] else float(t["cost_usd"]),
+            output_tokens=int(t["output_tokens"]), spend_usd=float(t["cost_usd"]) if self.all_priced and not t["unpriced"] else None,
             budget_usd=self.budget_usd, elapsed_s=time.monotonic() - self.started,
             latest_posts=tuple(self.latest), message=self.message,
         )
@@ -184,6 +185,7 @@ async def execute(
     if budget is not None:
         prices.require_prices([(m.backend_name, m.model_name) for m in config.models])
     state = _State(store, budget)
+    state.all_priced = all(prices.price(m.backend_name, m.model_name) is not None for m in config.models)
     state.refresh()
     pending = store.unfinished_calls()
     owned: list[Backend] = []

@@ -1,0 +1,195 @@
+"""`python -m synth generate`: run a generation plan headless and write posts + manifest.
+
+Example:
+    python -m synth generate --real posts.csv --platforms twitter,reddit --topics all \
+        --model local:smollm2 --per-cell 3 --out runs/demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from synth.errors import ConfigError
+
+# Exit status when a run stops before every post is made (failed calls, budget, cancel).
+EXIT_UNFINISHED = 1
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "generate",
+        help="generate synthetic posts for topic x platform x model cells",
+        description="Generate synthetic posts from real ones: every (topic, platform, model) cell gets "
+        "--per-cell posts. Writes posts.csv, posts.parquet, manifest.json and the run store (run.sqlite) "
+        "into --out; `python -m synth resume DIR` finishes an interrupted run. Exit 0 when every call is "
+        "done, 1 when the run stopped early (failed calls, budget), 2 on a bad input or a fatal backend error.",
+    )
+    parser.add_argument("--real", nargs="+", required=True, metavar="FILE", help="files of real posts")
+    parser.add_argument("--platform", help="platform of real files (or rows) that do not name one")
+    parser.add_argument("--platforms", required=True, help="comma-separated platforms to generate for")
+    parser.add_argument(
+        "--topics", default="all",
+        help="comma-separated topic ids or labels, or 'all' (default). Topics come from --topics-file, else "
+        "the real posts' topic column, else one topic per --real file",
+    )
+    parser.add_argument("--topics-file", type=Path, help="topics.json written by `python -m synth topics`")
+    parser.add_argument(
+        "--model", action="append", required=True, metavar="BACKEND:MODEL",
+        help="model to use, repeatable: local:smollm2, local:gemma3-270m, openai:gpt-4o-mini, ...",
+    )
+    parser.add_argument("--per-cell", type=int, default=3, help="posts per topic x platform x model (default 3)")
+    parser.add_argument("--posts-per-call", type=int, default=1, help="posts asked for in one call (default 1)")
+    parser.add_argument("--strategy", default="topic", help="prompt strategy (default: topic)")
+    parser.add_argument("--k", type=int, default=5, help="real examples per prompt (default 5)")
+    parser.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
+    parser.add_argument("--concurrency", type=int, help="calls in flight per model (default: 1 local, 8 others)")
+    parser.add_argument("--rpm", type=float, help="requests per minute per model")
+    parser.add_argument("--tpm", type=float, help="tokens per minute per model")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per call (default 120)")
+    parser.add_argument("--max-tokens", type=int, help="max completion tokens per call (default: by posts per call)")
+    parser.add_argument("--temperature", type=float, default=0.9, help="sampling temperature (default 0.9)")
+    parser.add_argument("--budget", type=float, metavar="USD", help="stop before spending more than this")
+    parser.add_argument("--prices", type=Path, help="price table TOML replacing the bundled one")
+    parser.add_argument("--base-url", help="base URL for openai models (vLLM, Ollama, llama.cpp server...)")
+    parser.add_argument("--no-cache", action="store_true", help="do not answer identical calls from the cache")
+    parser.add_argument("--estimate", action="store_true", help="print the token and cost estimate and stop")
+    parser.add_argument("--out", type=Path, help="run directory to create (required unless --estimate)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from synth.backends.base import GenerationOptions
+    from synth.cli.progress import ProgressPrinter
+    from synth.generate import COMPLETED, GenerationConfig, ModelConfig, plan_run, run_generation
+
+    if args.out is None and not args.estimate:
+        raise ConfigError("--out DIR is required: the run directory to write posts and the manifest into")
+    real_posts, topics = load_real_and_topics(args.real, args.platform, args.topics_file, args.topics)
+    models = tuple(
+        ModelConfig(
+            spec, {"base_url": args.base_url} if args.base_url and spec.startswith("openai:") else {},
+            concurrency=args.concurrency, requests_per_minute=args.rpm, tokens_per_minute=args.tpm,
+        )
+        for spec in args.model
+    )
+    options = None
+    if args.max_tokens is not None or args.temperature != 0.9:
+        max_tokens = args.max_tokens if args.max_tokens is not None else min(256 * args.posts_per_call, 2048)
+        options = GenerationOptions(max_tokens=max_tokens, temperature=args.temperature)
+    config = GenerationConfig(
+        models=models, topics=topics, platforms=tuple(p for p in args.platforms.split(",") if p.strip()),
+        per_cell=args.per_cell, posts_per_call=args.posts_per_call, strategy=args.strategy, k=args.k,
+        seed=args.seed, options=options, timeout_s=args.timeout, budget_usd=args.budget,
+        prices_path=str(args.prices) if args.prices else None, use_cache=not args.no_cache,
+    )
+    plan = plan_run(config, real_posts)
+    estimate = plan.estimate
+    print(format_estimate(estimate), file=sys.stderr)
+    if args.estimate:
+        print(json.dumps(estimate.__dict__, indent=2, default=str))
+        return 0
+    try:
+        result = run_generation(plan, args.out, on_progress=ProgressPrinter())
+    except KeyboardInterrupt:
+        print(f"interrupted; finish the run with: python -m synth resume {args.out}", file=sys.stderr)
+        return 130
+    return report(result, COMPLETED)
+
+
+def report(result: Any, completed: str) -> int:
+    """Print where the outputs are and why a run stopped early; return the exit status."""
+    for kind, path in result.files.items():
+        print(f"{kind}: {path}")
+    if result.status != completed:
+        print(f"run stopped early ({result.status}): {result.progress.message}", file=sys.stderr)
+        return EXIT_UNFINISHED
+    return 0
+
+
+def format_estimate(estimate: Any) -> str:
+    cost = "unknown (no price for " + ", ".join(estimate.unpriced) + ")" if estimate.cost_usd is None else (
+        f"${estimate.cost_usd:.4f} expected, at most ${estimate.cost_usd_max:.4f}"
+    )
+    return (
+        f"plan: {estimate.calls} calls for {estimate.planned_posts} posts; about {estimate.input_tokens} input + "
+        f"{estimate.output_tokens} output tokens ({estimate.method}); cost {cost}"
+    )
+
+
+def load_real_and_topics(
+    files: list[str], platform: str | None, topics_file: Path | None, wanted: str
+) -> tuple[Any, tuple[Any, ...]]:
+    """Load the real posts and choose the topics (see --topics). Returns (posts, topics)."""
+    import pandas as pd
+
+    from synth.io import combine, load_posts
+    from synth.topics import TopicSpec
+
+    loaded = [load_posts(path, platform=platform) for path in files]
+    if topics_file is None and not _has_topics(loaded):
+        # No topics anywhere: each file is one topic, named after the file.
+        for item in loaded:
+            item.posts["topic"] = Path(item.name).stem
+    real_posts, _ = combine(loaded)
+    if topics_file is not None:
+        available = read_topics_file(topics_file)
+    else:
+        values = pd.Series(real_posts["topic"]).dropna().astype(str)
+        available = tuple(TopicSpec(value, value) for value in sorted(set(values[values.str.strip() != ""])))
+    return real_posts, select_topics(available, wanted)
+
+
+def _has_topics(loaded: list[Any]) -> bool:
+    for item in loaded:
+        column = item.posts.get("topic")
+        if column is None or column.isna().all() or (column.astype("string").str.strip() == "").all():
+            return False
+    return True
+
+
+def read_topics_file(path: Path) -> tuple[Any, ...]:
+    """Topics from a JSON file: a list of {topic_id, label, keywords} objects, or {"topics": [...]}."""
+    from synth.topics import TopicSpec
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"topics file {path} not found; write one with `python -m synth topics`") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"topics file {path} is not JSON ({error}); write it with `python -m synth topics`") from None
+    items = data.get("topics") if isinstance(data, dict) else data
+    try:
+        if not isinstance(items, list):
+            raise TypeError
+        return tuple(
+            TopicSpec(str(item["topic_id"]), str(item.get("label") or item["topic_id"]),
+                      tuple(str(word) for word in item.get("keywords", ())))
+            for item in items
+        )
+    except (TypeError, KeyError, AttributeError):
+        raise ConfigError(
+            f"topics file {path} must hold a list of objects with topic_id, label and keywords"
+        ) from None
+
+
+def select_topics(available: tuple[Any, ...], wanted: str) -> tuple[Any, ...]:
+    """The topics named in `wanted` (ids or labels, comma-separated, or 'all')."""
+    if not available:
+        raise ConfigError("no topics found; give --topics-file, or real posts with a topic column")
+    if wanted.strip().lower() == "all":
+        return available
+    chosen = []
+    for name in (part.strip() for part in wanted.split(",") if part.strip()):
+        match = [t for t in available if t.topic_id == name] or [
+            t for t in available if t.label.lower() == name.lower()
+        ]
+        if not match:
+            known = ", ".join(f"{t.topic_id} ({t.label})" if t.label != t.topic_id else t.topic_id for t in available)
+            raise ConfigError(f"unknown topic {name!r}; choose from: {known}, or 'all'")
+        if match[0] not in chosen:
+            chosen.append(match[0])
+    return tuple(chosen)

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from synth.cli import main
+
+
+@pytest.fixture
+def real_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "real.csv"
+    path.write_text(
+        "id,platform,text,topic\n"
+        "1,twitter,Third espresso today #coffee,coffee\n"
+        "2,twitter,Train delayed again,trains\n"
+        "3,reddit,Has anyone tried the new grinder?,coffee\n"
+        "4,reddit,My commute doubled since the change,trains\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def generate(*extra: str) -> int:
+    return main(["generate", "--model", "double:echo", "--platforms", "twitter,reddit", *extra])
+
+
+def test_generate_writes_posts_and_manifest(real_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    assert generate("--real", str(real_csv), "--topics", "all", "--per-cell", "2", "--out", str(out)) == 0
+    posts = pd.read_csv(out / "posts.csv")
+    assert len(posts) == 8 and set(posts["source"]) == {"synthetic"}
+    assert set(posts["topic"]) == {"coffee", "trains"}
+    assert len(pd.read_parquet(out / "posts.parquet")) == 8
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "completed" and manifest["counts"]["posts"] == 8
+    captured = capsys.readouterr()
+    assert "plan: 8 calls for 8 posts" in captured.err
+    assert "8/8 calls (0 failed), 8/8 posts" in captured.err  # plain progress lines (not a terminal)
+    assert f"csv: {out / 'posts.csv'}" in captured.out
+
+
+def test_topics_by_label_and_estimate_only(real_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert generate("--real", str(real_csv), "--topics", "Coffee", "--per-cell", "3", "--estimate") == 0
+    estimate = json.loads(capsys.readouterr().out)
+    assert estimate["calls"] == 6 and estimate["planned_posts"] == 6
+
+
+def test_one_topic_per_file_without_topic_column(tmp_path: Path) -> None:
+    for name, text in (("vaccines.csv", "Got my booster today"), ("elections.csv", "Polls open at 7am")):
+        (tmp_path / name).write_text(f"platform,text\ntwitter,{text}\ntwitter,{text} again\n", encoding="utf-8")
+    out = tmp_path / "run"
+    files = [str(tmp_path / "vaccines.csv"), str(tmp_path / "elections.csv")]
+    code = main(["generate", "--model", "double:echo", "--platforms", "twitter", "--real", *files, "--out", str(out),
+                 "--per-cell", "1"])
+    assert code == 0
+    assert sorted(pd.read_csv(out / "posts.csv")["topic"]) == ["elections", "vaccines"]
+
+
+def test_topics_file(real_csv: Path, tmp_path: Path) -> None:
+    topics = tmp_path / "topics.json"
+    topics.write_text(json.dumps({"topics": [{"topic_id": "coffee", "label": "Coffee culture",
+                                               "keywords": ["espresso"]}]}), encoding="utf-8")
+    out = tmp_path / "run"
+    assert generate("--real", str(real_csv), "--topics-file", str(topics), "--per-cell", "1", "--out", str(out)) == 0
+    assert set(pd.read_csv(out / "posts.csv")["topic"]) == {"Coffee culture"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--topics", "tea"], "unknown topic 'tea'; choose from: coffee, trains"),
+        (["--per-cell", "0"], "per_cell must be at least 1"),
+        (["--model", "gpt4"], "not of the form backend:model"),
+        (["--model", "nosuch:x"], "unknown backend 'nosuch'"),
+        (["--platforms", "myspace"], "unknown platform"),
+        (["--strategy", "magic"], "unknown prompt strategy"),
+        (["--topics-file", "/nonexistent.json"], "not found"),
+        (["--budget", "1"], "no price for double:echo"),
+    ],
+)
+def test_bad_arguments_exit_2_with_the_reason(
+    real_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert generate("--real", str(real_csv), "--out", str(tmp_path / "run"), *args) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_missing_out_and_missing_file(real_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert generate("--real", str(real_csv)) == 2
+    assert "--out DIR is required" in capsys.readouterr().err
+    assert generate("--real", str(tmp_path / "absent.csv"), "--out", str(tmp_path / "run")) == 2
+
+
+def test_resume_finishes_a_run_and_reports(real_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    assert generate("--real", str(real_csv), "--per-cell", "1", "--out", str(out)) == 0
+    assert main(["resume", str(out)]) == 0
+    assert len(pd.read_csv(out / "posts.csv")) == 4
+    assert main(["resume", str(tmp_path / "nothing")]) == 2
+    assert "holds no run" in capsys.readouterr().err
