@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from synth.errors import SynthError
 
@@ -60,15 +60,20 @@ class Completion:
     output_tokens: int
     model: str
     finish_reason: str | None = None
+    # The exact model that answered, when the provider says (e.g. "gpt-4o-mini-2024-07-18").
+    model_version: str | None = None
 
 
 class BackendError(SynthError):
     """A backend call failed in a way the user must know about. `fatal` errors (bad key, bad request,
     unknown model) stop a whole run at once; others fail just the call after the SDK's retries."""
 
-    def __init__(self, message: str, *, fatal: bool = False) -> None:
+    def __init__(self, message: str, *, fatal: bool = False, kind: str | None = None) -> None:
         super().__init__(message)
         self.fatal = fatal
+        # What went wrong, for logs and counts: auth, bad_request, not_found, rate_limit, server, timeout,
+        # connection, malformed (see synth.backends._sdk).
+        self.kind = kind
 
 
 class Backend(ABC):
@@ -83,9 +88,10 @@ class Backend(ABC):
     """
 
     name: ClassVar[str]
-    supports_chat: ClassVar[bool] = True
-    supports_completion: ClassVar[bool] = False
-    supports_seed: ClassVar[bool] = False
+    # Capabilities are class defaults an instance may refine (a local base model is completion-only).
+    supports_chat: bool = True
+    supports_completion: bool = False
+    supports_seed: bool = False
     needs_key: ClassVar[str | None] = None
 
     def __init__(self, *, model: str, max_context: int = 8192) -> None:
@@ -95,6 +101,10 @@ class Backend(ABC):
     @abstractmethod
     async def generate(self, request: Request) -> Completion:
         """Generate one completion. Raises BackendError for failures the user must see."""
+
+    def describe(self) -> dict[str, Any]:
+        """What the run manifest records about this backend: never a secret."""
+        return {"backend": self.name, "model": self.model}
 
     async def aclose(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing to close
         """Release clients or models; the default holds nothing."""

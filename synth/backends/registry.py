@@ -14,6 +14,9 @@ from synth.errors import ConfigError
 _REGISTRY: dict[str, type[Backend]] = {}
 # Built-in backends live in private modules imported on first use, so `import synth` stays light.
 _BUILTIN_MODULES: dict[str, str] = {
+    "local": "synth.backends._local",
+    "openai": "synth.backends._openai",
+    "anthropic": "synth.backends._anthropic",
 }
 
 B = TypeVar("B", bound=type[Backend])

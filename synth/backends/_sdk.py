@@ -1,0 +1,163 @@
+"""What the openai and anthropic backends share: settings validation and SDK errors -> BackendError.
+
+Both SDKs (Stainless-generated, on httpx2) raise the same family of errors, so one mapping serves both:
+auth (401/403), bad request (400/413/422), not found (404) and other client errors are fatal and carry the
+provider's message; rate limits, timeouts, connection failures and 5xx arrive here only after the SDK's
+own retries are spent, and fail just the call. Every message is scrubbed of keys.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from types import ModuleType
+from urllib.parse import urlsplit, urlunsplit
+
+from synth.backends.base import BackendError
+from synth.backends.keys import SECRETS_FILE, Secret, scrub
+from synth.errors import ConfigError
+
+MAX_MESSAGE_CHARS = 500
+# Statuses the SDKs retry themselves; seeing one here means the retries are spent.
+RETRIED_STATUSES = frozenset({408, 409, 429})
+
+
+def validate_client_settings(*, timeout: float, max_retries: int) -> None:
+    """Raise ConfigError for a timeout or retry count the SDK would misuse."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+        raise ConfigError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        raise ConfigError(f"max_retries must be a whole number >= 0, got {max_retries!r}")
+
+
+def resolve_base_url(explicit: str | None, variable: str) -> str | None:
+    """The base URL from the argument, then the environment variable; None means the provider's own.
+
+    Raises:
+        ConfigError: the URL is not http(s)://host[...].
+    """
+    url = explicit if explicit is not None else os.environ.get(variable)
+    if url is None or not url.strip():
+        return None
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"base_url {public_url(url)!r} is not an http(s) URL; e.g. http://127.0.0.1:8080/v1 for "
+            "llama.cpp's server, http://localhost:11434/v1 for Ollama"
+        )
+    return url
+
+
+def public_url(url: str) -> str:
+    """`url` without user:password, query or fragment, which may hold credentials."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def map_sdk_error(
+    error: Exception,
+    *,
+    sdk: ModuleType,
+    provider: str,
+    model: str,
+    key: Secret | None,
+    key_variable: str,
+    where: str,
+    timeout: float,
+    max_retries: int,
+) -> BackendError | None:
+    """The BackendError for an exception raised by an SDK call, or None when it is not an SDK failure.
+
+    Args:
+        error: what the SDK raised.
+        sdk: the `openai` or `anthropic` module (their error classes have the same names).
+        provider: name for messages, e.g. "openai".
+        model: the model asked for, named in not-found messages.
+        key: the key in use, scrubbed from every message.
+        key_variable: the variable the key comes from, named in auth messages.
+        where: the public base URL, named in not-found and connection messages.
+        timeout, max_retries: the client settings, named in timeout messages.
+    """
+    if isinstance(error, sdk.APIStatusError):
+        status = error.status_code
+        said = _provider_message(error)
+        if status in (401, 403):
+            return _error(
+                f"{provider} refused the key ({status}): {said}. Check {key_variable} in your environment "
+                f"or {SECRETS_FILE}",
+                key, fatal=True, kind="auth",
+            )
+        if status == 404:
+            return _error(
+                f"{provider} at {where} does not know model {model!r} ({status}): {said}. Check the model "
+                "name (and the base_url)",
+                key, fatal=True, kind="not_found",
+            )
+        if status == 429:
+            return _error(
+                f"{provider} rate limit still hit after {max_retries} retries ({status}): {said}. Lower the "
+                "concurrency or the requests/tokens per minute",
+                key, fatal=False, kind="rate_limit",
+            )
+        if status in RETRIED_STATUSES or status >= 500:
+            return _error(
+                f"{provider} server error after {max_retries} retries ({status}): {said}",
+                key, fatal=False, kind="server",
+            )
+        return _error(
+            f"{provider} rejected the request ({status}): {said}. Check the model's settings "
+            "(max tokens, temperature, stop sequences, prompt length)",
+            key, fatal=True, kind="bad_request",
+        )
+    if isinstance(error, sdk.APITimeoutError):
+        return _error(
+            f"{provider} did not answer within {timeout:g} s ({max_retries} retries). Raise the timeout or "
+            "lower the concurrency",
+            key, fatal=False, kind="timeout",
+        )
+    if isinstance(error, sdk.APIConnectionError):
+        return _error(
+            f"could not connect to {provider} at {where} ({max_retries} retries): "
+            f"{error}. Is the server running and the base_url right?",
+            key, fatal=False, kind="connection",
+        )
+    if isinstance(error, sdk.APIResponseValidationError | json.JSONDecodeError):
+        return malformed(provider, f"{type(error).__name__}: {error}", key)
+    return None
+
+
+def malformed(provider: str, detail: str, key: Secret | None) -> BackendError:
+    """The non-fatal error for an answer that is not a usable completion."""
+    detail = detail if len(detail) <= MAX_MESSAGE_CHARS else detail[:MAX_MESSAGE_CHARS] + "..."
+    return _error(f"{provider} sent a malformed answer: {detail}", key, fatal=False, kind="malformed")
+
+
+def _provider_message(error: Exception) -> str:
+    """The human message in an error body, cut to MAX_MESSAGE_CHARS."""
+    text = _body_message(error).strip()
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS] + "..."
+
+
+def _body_message(error: Exception) -> str:
+    """The message of {"error": {"message": ...}} and its variants, else the body or the SDK's text."""
+    body = getattr(error, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return inner["message"]
+        if isinstance(inner, str):
+            return inner
+        if "detail" in body:  # FastAPI servers (llama_cpp.server) put validation errors here
+            return json.dumps(body["detail"], default=str)
+        return json.dumps(body, default=str)
+    if isinstance(body, str) and body.strip():
+        return body
+    return str(getattr(error, "message", "") or error)
+
+
+def _error(message: str, key: Secret | None, *, fatal: bool, kind: str) -> BackendError:
+    return BackendError(scrub(message, key), fatal=fatal, kind=kind)

@@ -1,0 +1,52 @@
+"""Key lookup order, the missing-key message, and keys kept out of reprs, pickles and messages."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from synth.backends.keys import Secret, find_key, require_key, scrub
+from synth.errors import ConfigError
+
+
+def test_explicit_key_wins_over_the_environment(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "from-env")
+    assert find_key("OPENAI_API_KEY", "explicit").reveal() == "explicit"
+
+
+def test_environment_is_used_when_no_key_is_given(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", " from-env \n")
+    assert find_key("OPENAI_API_KEY").reveal() == "from-env"
+
+
+def test_blank_keys_count_as_missing(monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "   ")
+    assert find_key("ANTHROPIC_API_KEY", "") is None
+
+
+def test_missing_key_names_the_variable_and_the_secrets_file():
+    with pytest.raises(ConfigError) as caught:
+        require_key("ANTHROPIC_API_KEY", backend="anthropic")
+    message = str(caught.value)
+    assert "ANTHROPIC_API_KEY" in message and ".streamlit/secrets.toml" in message and "anthropic" in message
+
+
+def test_a_secret_never_shows_itself():
+    secret = Secret("sk-live-abcdef123456")
+    assert "abcdef" not in repr(secret) and "abcdef" not in str(secret) and "abcdef" not in f"{secret}"
+    assert "abcdef" not in repr([secret]) and "abcdef" not in repr({"key": secret})
+    with pytest.raises(TypeError, match="never written to disk"):
+        pickle.dumps(secret)
+
+
+def test_scrub_removes_the_key_and_key_shaped_text():
+    secret = Secret("my-custom-token-42")
+    text = "bad token my-custom-token-42; also Incorrect API key provided: sk-proj-ab12****wxyz"
+    cleaned = scrub(text, secret)
+    assert "my-custom-token-42" not in cleaned and "sk-proj-ab12" not in cleaned
+    assert cleaned == "bad token ***; also Incorrect API key provided: ***"
+
+
+def test_scrub_keeps_ordinary_text():
+    assert scrub("model gpt-4o-mini is busy (task-force)", None) == "model gpt-4o-mini is busy (task-force)"

