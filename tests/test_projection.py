@@ -1,0 +1,111 @@
+"""Projections: shapes, seeds, the disk cache and bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from synth.errors import ConfigError, InputError
+from synth.projection import (
+    PCAProjection,
+    TSNEProjection,
+    UMAPProjection,
+    cache_path,
+    fingerprint,
+    make_projection,
+    project,
+)
+
+
+@pytest.fixture(scope="module")
+def vectors() -> np.ndarray:
+    # Two well separated blobs of 30 points in 12 dimensions.
+    rng = np.random.default_rng(7)
+    first = rng.normal(0.0, 0.1, size=(30, 12))
+    second = rng.normal(0.0, 0.1, size=(30, 12)) + 3.0
+    return np.vstack([first, second]).astype(np.float32)
+
+
+def test_pca_shape_dtype_and_separation(vectors: np.ndarray) -> None:
+    embedding = PCAProjection().fit(vectors).embedding_
+    assert embedding.shape == (60, 2)
+    assert embedding.dtype == np.float32
+    # The blobs differ along the first component: all of one blob on one side.
+    first, second = embedding[:30, 0], embedding[30:, 0]
+    assert first.max() < second.min() or second.max() < first.min()
+
+
+def test_pca_is_deterministic(vectors: np.ndarray) -> None:
+    np.testing.assert_array_equal(PCAProjection().fit_transform(vectors), PCAProjection().fit_transform(vectors))
+
+
+def test_tsne_shape_and_seed(vectors: np.ndarray) -> None:
+    first = TSNEProjection(perplexity=5, random_state=1).fit_transform(vectors)
+    again = TSNEProjection(perplexity=5, random_state=1).fit_transform(vectors)
+    assert first.shape == (60, 2)
+    np.testing.assert_allclose(first, again)
+
+
+@pytest.mark.slow
+def test_umap_shape_seed_and_clusters(vectors: np.ndarray) -> None:
+    first = UMAPProjection(n_neighbors=5, n_epochs=50, random_state=3).fit_transform(vectors)
+    again = UMAPProjection(n_neighbors=5, n_epochs=50, random_state=3).fit_transform(vectors)
+    assert first.shape == (60, 2)
+    np.testing.assert_allclose(first, again)
+    # Each point's nearest map neighbour is in its own blob.
+    distances = np.linalg.norm(first[:, None, :] - first[None, :, :], axis=2)
+    np.fill_diagonal(distances, np.inf)
+    nearest = distances.argmin(axis=1)
+    assert ((nearest < 30) == (np.arange(60) < 30)).all()
+
+
+def test_project_caches_on_disk(vectors: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = project(vectors, "pca", cache_dir=tmp_path)
+    path = cache_path(fingerprint(vectors), PCAProjection(), tmp_path)
+    assert path.is_file()
+    # A cache hit reads the file: prove it by planting a different array there.
+    planted = np.ones((60, 2), dtype=np.float32)
+    np.save(path, planted)
+    np.testing.assert_array_equal(project(vectors, "pca", cache_dir=tmp_path), planted)
+    assert not np.array_equal(first, planted)
+    # Other parameters or other data are other entries.
+    assert cache_path(fingerprint(vectors), PCAProjection(random_state=1), tmp_path) != path
+    assert cache_path(fingerprint(vectors[:-1]), PCAProjection(), tmp_path) != path
+
+
+def test_project_default_cache_dir_follows_env(
+    vectors: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SYNTH_CACHE_DIR", str(tmp_path))
+    project(vectors, "pca")
+    assert len(list((tmp_path / "projections").glob("pca-*.npy"))) == 1
+
+
+def test_fingerprint_changes_with_content(vectors: np.ndarray) -> None:
+    changed = vectors.copy()
+    changed[0, 0] += 1
+    assert fingerprint(vectors) == fingerprint(vectors.copy())
+    assert fingerprint(vectors) != fingerprint(changed)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (np.zeros(5), "2-D"),
+        (np.zeros((2, 4)), "at least 3 posts"),
+        (np.array([[0.0, np.nan], [1, 2], [3, 4], [5, 6]]), "NaN"),
+    ],
+)
+def test_bad_vectors_raise_input_error(bad: np.ndarray, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        PCAProjection().fit(bad)
+
+
+def test_unknown_method_and_parameter() -> None:
+    with pytest.raises(ConfigError, match="choose one of pca, umap, tsne"):
+        make_projection("mds")
+    with pytest.raises(ConfigError, match="bad parameter"):
+        make_projection("pca", n_neighbors=3)
+    assert isinstance(make_projection("UMAP", n_neighbors=4), UMAPProjection)
