@@ -1,0 +1,135 @@
+"""Figures of the Compare pages and the report: lexical distributions, top items, the leaderboard.
+
+Each function takes plain frames and returns a plotly Figure; none reads files or Streamlit state, so the
+same figure goes to a page (`st.plotly_chart`) and to the standalone report. Post text never reaches a
+figure here: axes and labels show counts, tokens and model names only, set as plain text.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+FEATURE_LABELS: dict[str, str] = {
+    "chars": "Characters per post",
+    "tokens": "Tokens per post",
+    "hashtags": "Hashtags per post",
+    "mentions": "Mentions per post",
+    "urls": "URLs per post",
+    "emoji": "Emoji per post",
+}
+# Long-tailed features are cut at this quantile so the bulk of the distribution stays readable.
+TAIL_QUANTILE = 0.99
+REAL_COLOURS = ("#1f4e79", "#7fa7cf")  # the real posts and the other real half: blues
+MODEL_COLOURS = ("#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
+
+
+def feature_distribution_figure(features: pd.DataFrame, feature: str, *, group: str = "group") -> go.Figure:
+    """Overlaid histograms (percent of posts) of one per-post feature, one trace per group.
+
+    Args:
+        features: one row per post with a `group` column (e.g. "real (half 1)", "real (half 2)", a model
+            name) and the numeric `feature` column. Groups whose name starts with "real" are drawn in
+            blues, so the gap between the two real halves (the real-vs-real baseline) is visible beside
+            the synthetic groups.
+        feature: the column to draw (see FEATURE_LABELS).
+        group: the column naming the groups.
+    """
+    values = features[feature].astype(float)
+    upper = float(values.quantile(TAIL_QUANTILE)) if len(values) else 0.0
+    discrete = feature != "chars" and upper <= 30
+    figure = go.Figure()
+    real_index = model_index = 0
+    for name, rows in features.groupby(group, sort=False):
+        clipped = rows[feature].astype(float).clip(upper=upper)
+        if str(name).startswith("real"):
+            colour = REAL_COLOURS[min(real_index, len(REAL_COLOURS) - 1)]
+            real_index += 1
+        else:
+            colour = MODEL_COLOURS[model_index % len(MODEL_COLOURS)]
+            model_index += 1
+        figure.add_trace(
+            go.Histogram(
+                x=clipped, name=f"{name} (n={len(rows):,})", histnorm="percent", marker_color=colour,
+                opacity=0.55, xbins={"size": 1} if discrete else None, nbinsx=None if discrete else 40,
+            )
+        )
+    label = FEATURE_LABELS.get(feature, feature)
+    figure.update_layout(
+        barmode="overlay", title=label, yaxis_title="% of posts", legend_title_text="posts",
+        xaxis_title=f"{label} (values above the {TAIL_QUANTILE:.0%} quantile, {upper:g}, drawn at {upper:g})",
+        margin={"t": 50, "b": 40},
+    )
+    return figure
+
+
+def top_items_figure(tops: dict[str, pd.Series], *, title: str) -> go.Figure:
+    """Side-by-side horizontal bars of the most frequent items (hashtags, emoji, n-grams) of several sets.
+
+    Args:
+        tops: set name -> Series of item -> share of posts (or count), most frequent first.
+        title: the figure title.
+    """
+    names = list(tops) or ["(nothing)"]
+    figure = make_subplots(rows=1, cols=len(names), subplot_titles=names, horizontal_spacing=0.12)
+    for column, name in enumerate(names, start=1):
+        items = tops.get(name, pd.Series(dtype=float))
+        figure.add_trace(
+            go.Bar(x=items.to_numpy()[::-1], y=[str(i) for i in items.index][::-1], orientation="h",
+                   name=name, showlegend=False,
+                   marker_color=REAL_COLOURS[0] if name.startswith("real") else MODEL_COLOURS[column % 8]),
+            row=1, col=column,
+        )
+    figure.update_layout(title=title, height=max(300, 22 * max((len(s) for s in tops.values()), default=0) + 120))
+    return figure
+
+
+def leaderboard_heatmap(cells: pd.DataFrame) -> go.Figure:
+    """Models (rows) x platforms (columns), coloured by headline score, each cell labelled with its interval.
+
+    Args:
+        cells: `synth.leaderboard.Leaderboard.cells`.
+    """
+    scores = cells.pivot(index="model", columns="platform", values="score")
+    low = cells.pivot(index="model", columns="platform", values="score_low").reindex_like(scores)
+    high = cells.pivot(index="model", columns="platform", values="score_high").reindex_like(scores)
+    labels = np.where(
+        scores.isna(), "",
+        np.where(low.isna(), scores.round(1).astype(str),
+                 scores.round(1).astype(str) + "<br>[" + low.round(1).astype(str) + "–"
+                 + high.round(1).astype(str) + "]"),
+    )
+    figure = go.Figure(
+        go.Heatmap(z=scores.to_numpy(), x=list(scores.columns), y=list(scores.index), text=labels,
+                   texttemplate="%{text}", zmin=0, zmax=100, colorscale="Viridis",
+                   colorbar={"title": {"text": "score"}}, hovertemplate="%{y} on %{x}: %{z:.1f}<extra></extra>")
+    )
+    figure.update_layout(title="Headline fidelity score (0-100) with 95% bootstrap interval",
+                         xaxis_title="platform", yaxis_title="model", height=150 + 60 * len(scores))
+    return figure
+
+
+def leaderboard_bars(cells: pd.DataFrame, metric: str = "score") -> go.Figure:
+    """Grouped bars of one leaderboard metric: platforms on the x axis, one bar per model.
+
+    The score gets its bootstrap interval as error bars, and the real-vs-real baseline of each platform as
+    a marker, so a gap smaller than the interval is not read as a difference.
+    """
+    figure = go.Figure()
+    for index, (model, rows) in enumerate(cells.groupby("model", sort=True)):
+        error = None
+        if metric == "score" and rows["score_low"].notna().any():
+            error = {"type": "data", "symmetric": False, "array": rows["score_high"] - rows["score"],
+                     "arrayminus": rows["score"] - rows["score_low"]}
+        figure.add_trace(go.Bar(x=rows["platform"], y=rows[metric], name=str(model), error_y=error,
+                                marker_color=MODEL_COLOURS[index % len(MODEL_COLOURS)]))
+    if metric == "score":
+        baseline = cells.groupby("platform", sort=True)["baseline_score"].first()
+        figure.add_trace(go.Scatter(x=list(baseline.index), y=baseline.to_numpy(), mode="markers",
+                                    name="real vs real (baseline)",
+                                    marker={"symbol": "line-ew-open", "size": 40, "color": "black"}))
+    figure.update_layout(barmode="group", title=f"{metric.replace('_', ' ')} by platform and model",
+                         xaxis_title="platform", yaxis_title=metric.replace("_", " "))
+    return figure

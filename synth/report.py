@@ -1,0 +1,382 @@
+"""The standalone HTML report: one file that opens offline, with no server and no network.
+
+Sections (each an element with a fixed id, so tests and readers can find them): `summary` (counts per
+platform, source and model), `configuration` (the run manifest: models, prompts' strategy, seeds,
+settings), `leaderboard` (model x platform headline score with intervals), `metrics` (every metric of
+metrics.json beside its real-vs-real baseline), `figures`, `samples` (real and synthetic posts side by side
+per platform) and `definitions` (what each metric means).
+
+Offline by construction: plotly.js is inlined once in the head (each figure is a div plus a small script
+calling it), styles are inline, fonts are the system's, and every piece of user text (posts, model names,
+settings) passes through Jinja2's autoescaping, so it is shown as text and can never add a tag or a link.
+The only `http(s)://` strings in the file are inside the inlined plotly.js library (attribution links for
+map figures, which this report never draws) and in escaped post text.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from markupsafe import Markup
+from plotly.offline import get_plotlyjs
+
+from synth import __version__
+from synth.errors import InputError
+from synth.leaderboard import Leaderboard
+from synth.plots_compare import feature_distribution_figure, leaderboard_bars, leaderboard_heatmap
+from synth.schema import MODEL, PLATFORM, TEXT
+from synth.text import count_features
+
+SECTIONS: tuple[str, ...] = ("summary", "configuration", "leaderboard", "metrics", "figures", "samples",
+                             "definitions")
+METRIC_SECTIONS: tuple[str, ...] = ("lexical", "semantic", "multiplatform", "privacy")
+# Modules whose DEFINITIONS the report and the definitions page show, in this order.
+DEFINITION_MODULES: dict[str, str] = {
+    "Leaderboard score": "synth.leaderboard",
+    "Lexical": "synth.metrics.lexical",
+    "Semantic": "synth.metrics.semantic",
+    "Multi-platform": "synth.metrics.multiplatform",
+    "Privacy and quality": "synth.metrics.privacy",
+    "Scorecard": "synth.scorecard",
+}
+SIDES: tuple[str, ...] = ("real", "synthetic", "baseline")
+PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+def metric_definitions() -> dict[str, dict[str, str]]:
+    """Section title -> {metric key -> definition}, from each metric module's `DEFINITIONS`.
+
+    A module that is not part of this installation is listed with a one-line note instead of its entries,
+    so a partial install shows what is missing rather than failing or hiding it.
+    """
+    definitions = {}
+    for title, module_name in DEFINITION_MODULES.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name != module_name:
+                raise
+            definitions[title] = {"(not available)": f"{module_name} is not part of this installation."}
+            continue
+        definitions[title] = dict(module.DEFINITIONS)
+    return definitions
+
+
+def flatten_metrics(section: Mapping[str, Any], *, by_platform: bool) -> pd.DataFrame:
+    """One row per metric of a metrics.json section: group, metric, real, synthetic, baseline, value.
+
+    An object whose keys are among real/synthetic/baseline becomes one row (nested summaries such as
+    {"mean", "median"} under each side become one row each); a plain number is a `value`; other objects
+    are walked with dotted names. With `by_platform`, the first level is the platform (or "all").
+    """
+    rows = []
+    groups = section.items() if by_platform else [("", section)]
+    for group, metrics in groups:
+        if not isinstance(metrics, Mapping):
+            rows.append({"group": "", "metric": str(group), "value": _cell(metrics)})
+            continue
+        for name, value in metrics.items():
+            rows.extend({"group": str(group), **row} for row in _metric_rows(str(name), value))
+    return pd.DataFrame(rows, columns=["group", "metric", *SIDES, "value"])
+
+
+def _metric_rows(name: str, value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, Mapping) and value and set(value) <= set(SIDES):
+        nested = [side for side, v in value.items() if isinstance(v, Mapping)]
+        if not nested:
+            yield {"metric": name, **{side: _cell(value.get(side)) for side in SIDES if side in value}}
+            return
+        keys = list(dict.fromkeys(k for side in nested for k in value[side]))
+        for key in keys:
+            yield from _metric_rows(f"{name}.{key}", {
+                side: v.get(key) if isinstance(v, Mapping) else None for side, v in value.items()
+            })
+    elif isinstance(value, Mapping):
+        for key, inner in value.items():
+            yield from _metric_rows(f"{name}.{key}", inner)
+    else:
+        yield {"metric": name, "value": _cell(value)}
+
+
+def _cell(value: Any) -> str:
+    """A metric value as short text: numbers to 4 significant digits, lists abbreviated."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.4g}"
+    if isinstance(value, (list, tuple)):
+        text = ", ".join(_cell(v) if not isinstance(v, str) else v for v in value[:10])
+        return text + (f", … ({len(value)} in all)" if len(value) > 10 else "")
+    return str(value) if not isinstance(value, Mapping) else json.dumps(value, default=str)[:200]
+
+
+def distribution_figures(real: pd.DataFrame, synthetic: pd.DataFrame, *, platform: str | None = None,
+                         features: tuple[str, ...] = ("chars", "hashtags", "emoji"), seed: int = 0,
+                         ) -> list[go.Figure]:
+    """Per-post feature distributions: the two real halves (the baseline) and each model, for one platform.
+
+    Args:
+        platform: the platform to draw, or None for all posts together.
+    """
+    from synth.metrics.baseline import split_halves
+
+    if platform is not None:
+        real = real[real[PLATFORM] == platform]
+        synthetic = synthetic[synthetic[PLATFORM] == platform]
+    frames = []
+    if len(real) >= 2:
+        first, second = split_halves(real, seed=seed)
+        frames += [_with_group(first, "real (half 1)"), _with_group(second, "real (half 2)")]
+    models = synthetic[MODEL].astype("string").fillna("synthetic") if MODEL in synthetic.columns else None
+    for model in sorted(set(models)) if models is not None else ["synthetic"]:
+        rows = synthetic if models is None else synthetic[(models == model).to_numpy()]
+        frames.append(_with_group(rows, str(model)))
+    table = pd.concat(frames, ignore_index=True)
+    figures = [feature_distribution_figure(table, feature) for feature in features]
+    for figure in figures:
+        figure.update_layout(title=f"{figure.layout.title.text}: {platform or 'all platforms'}")
+    return figures
+
+
+def _with_group(posts: pd.DataFrame, group: str) -> pd.DataFrame:
+    return count_features(posts[TEXT]).reset_index(drop=True).assign(group=group)
+
+
+def sample_posts(real: pd.DataFrame, synthetic: pd.DataFrame, *, per_platform: int = 5, seed: int = 0,
+                 ) -> dict[str, dict[str, list[str]]]:
+    """Platform -> {"real": texts, "synthetic": texts} with up to `per_platform` seeded random posts each.
+
+    Synthetic samples are labelled with their model ("[model] text") when the posts carry one.
+    """
+    samples: dict[str, dict[str, list[str]]] = {}
+    platforms = sorted(set(real[PLATFORM].dropna()) | set(synthetic[PLATFORM].dropna()))
+    for platform in platforms:
+        real_rows = real[real[PLATFORM] == platform]
+        synthetic_rows = synthetic[synthetic[PLATFORM] == platform]
+        real_pick = real_rows.sample(min(per_platform, len(real_rows)), random_state=seed)
+        synthetic_pick = synthetic_rows.sample(min(per_platform, len(synthetic_rows)), random_state=seed)
+        labelled = [
+            f"[{model}] {text}" if MODEL in synthetic_pick.columns and isinstance(model, str) else str(text)
+            for text, model in zip(synthetic_pick[TEXT], synthetic_pick.get(MODEL, [None] * len(synthetic_pick)),
+                                   strict=True)
+        ]
+        samples[str(platform)] = {"real": [str(t) for t in real_pick[TEXT]], "synthetic": labelled}
+    return samples
+
+
+def build_report(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    *,
+    metrics: Mapping[str, Any] | None = None,
+    manifest: Mapping[str, Any] | None = None,
+    leaderboard: Leaderboard | None = None,
+    samples_per_platform: int = 5,
+    seed: int = 0,
+    title: str = "Synthetic data fidelity report",
+) -> str:
+    """The report as one self-contained HTML document.
+
+    Args:
+        real, synthetic: the posts compared (canonical schema).
+        metrics: a metrics.json dict (`synth evaluate`); sections absent from it are listed as not computed.
+        manifest: the run manifest (`synth.generate.manifest`), or None when the posts came from a file.
+        leaderboard: a scored leaderboard (`synth.leaderboard.build_leaderboard`), or None to leave it out.
+        samples_per_platform: real and synthetic posts shown per platform.
+        seed: seed of the samples and of the real halves drawn in the figures.
+        title: the document title.
+
+    Raises:
+        InputError: either set of posts is empty or lacks the `platform`/`text` columns.
+    """
+    for name, posts in (("real posts", real), ("synthetic posts", synthetic)):
+        if posts.empty or not {PLATFORM, TEXT} <= set(posts.columns):
+            raise InputError(f"{name}: nothing to report on (no rows with platform and text). Load them first.")
+    metrics = dict(metrics or {})
+    figures = distribution_figures(real, synthetic, features=("chars", "hashtags", "mentions", "urls", "emoji"),
+                                   seed=seed)
+    for platform in sorted(set(real[PLATFORM]) & set(synthetic[PLATFORM])):
+        figures += distribution_figures(real, synthetic, platform=platform, features=("chars",), seed=seed)
+    if leaderboard is not None:
+        figures += [leaderboard_heatmap(leaderboard.cells), leaderboard_bars(leaderboard.cells)]
+    context = {
+        "title": title,
+        "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "version": __version__,
+        "plotly_js": Markup(get_plotlyjs()),  # noqa: S704 - the plotly.js library itself, not user text
+        "counts": _counts(real, synthetic),
+        "manifest": manifest,
+        "manifest_json": json.dumps(manifest, indent=2, ensure_ascii=False, default=str) if manifest else "",
+        "settings": _settings(manifest),
+        "leaderboard": leaderboard,
+        "cells": _leaderboard_rows(leaderboard),
+        "metric_tables": {
+            section: flatten_metrics(metrics[section], by_platform=section in ("lexical", "semantic"))
+            .to_dict("records")
+            for section in METRIC_SECTIONS if isinstance(metrics.get(section), Mapping)
+        },
+        "missing_sections": [s for s in METRIC_SECTIONS if not isinstance(metrics.get(s), Mapping)],
+        "figures": [Markup(f.to_html(full_html=False, include_plotlyjs=False, config=PLOT_CONFIG))  # noqa: S704
+                    for f in figures],
+        "samples": sample_posts(real, synthetic, per_platform=samples_per_platform, seed=seed),
+        "definitions": metric_definitions(),
+    }
+    return _template().render(**context)
+
+
+def write_report(path: str | Path, real: pd.DataFrame, synthetic: pd.DataFrame, **options: Any) -> Path:
+    """Write `build_report(real, synthetic, **options)` to `path` (UTF-8) and return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(build_report(real, synthetic, **options), encoding="utf-8")
+    return path
+
+
+def _counts(real: pd.DataFrame, synthetic: pd.DataFrame) -> list[dict[str, Any]]:
+    real_counts = real[PLATFORM].value_counts()
+    synthetic_counts = synthetic[PLATFORM].value_counts()
+    models = (synthetic.groupby([PLATFORM, MODEL]).size() if MODEL in synthetic.columns else None)
+    rows = []
+    for platform in sorted(set(real_counts.index) | set(synthetic_counts.index)):
+        per_model = "" if models is None or platform not in models.index.get_level_values(0) else ", ".join(
+            f"{model}: {count:,}" for model, count in models.loc[platform].items()
+        )
+        rows.append({"platform": platform, "real": int(real_counts.get(platform, 0)),
+                     "synthetic": int(synthetic_counts.get(platform, 0)), "models": per_model})
+    rows.append({"platform": "all", "real": len(real), "synthetic": len(synthetic), "models": ""})
+    return rows
+
+
+def _settings(manifest: Mapping[str, Any] | None) -> list[tuple[str, str]]:
+    """The manifest's headline settings as (name, value) pairs for a short table."""
+    if not manifest:
+        return []
+    config = manifest.get("config", {}) if isinstance(manifest.get("config"), Mapping) else {}
+    pairs = [("run", manifest.get("run_id")), ("status", manifest.get("status")),
+             ("models", [m.get("spec", m) if isinstance(m, Mapping) else m for m in config.get("models", [])]),
+             ("platforms", config.get("platforms")), ("strategy", config.get("strategy")),
+             ("posts per cell", config.get("per_cell")), ("seed", config.get("seed")),
+             ("tokens", manifest.get("tokens")), ("cost (USD)", manifest.get("cost_usd"))]
+    return [(name, _cell(value)) for name, value in pairs if value not in (None, [], {})]
+
+
+def _leaderboard_rows(leaderboard: Leaderboard | None) -> list[dict[str, str]]:
+    if leaderboard is None:
+        return []
+    return [
+        {"model": str(row.model), "platform": str(row.platform), "score": _cell(row.score),
+         "interval": "–" if pd.isna(row.score_low) else f"{row.score_low:.1f}–{row.score_high:.1f}",
+         "p_best": _cell(row.p_best), "baseline": _cell(row.baseline_score),
+         "components": " / ".join(f"{getattr(row, c):.3f}" for c in
+                                  ("length_similarity", "marker_similarity", "vocabulary_similarity")),
+         "n": f"{row.n_real:,} / {row.n_synthetic:,}"}
+        for row in leaderboard.cells.itertuples()
+    ]
+
+
+def _template() -> jinja2.Template:
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                                     lstrip_blocks=True)
+    return environment.from_string(_TEMPLATE)
+
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="synth {{ version }}">
+<title>{{ title }}</title>
+<style>
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto;
+       max-width: 1200px; padding: 0 1rem; color: #1a1a1a; line-height: 1.45; }
+h1 { margin-bottom: 0.2rem; } h2 { border-bottom: 2px solid #ddd; padding-bottom: 0.2rem; margin-top: 2.5rem; }
+table { border-collapse: collapse; margin: 0.6rem 0; font-size: 0.9rem; }
+th, td { border: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
+th { background: #f3f5f8; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.post { white-space: pre-wrap; word-break: break-word; max-width: 560px; }
+nav a { margin-right: 1rem; } .muted { color: #666; } pre { background: #f6f6f6; padding: 0.8rem; overflow: auto; }
+dt { font-weight: 600; margin-top: 0.5rem; } dd { margin-left: 1rem; }
+</style>
+<script>{{ plotly_js }}</script>
+</head>
+<body>
+<h1>{{ title }}</h1>
+<p class="muted">Made by synth {{ version }} on {{ generated_at }}. Every synthetic number is shown beside the
+real-vs-real baseline (two seeded halves of the real posts): the value a perfect generator would reach.</p>
+<nav>{% for id in ["summary", "configuration", "leaderboard", "metrics", "figures", "samples", "definitions"] %}
+<a href="#{{ id }}">{{ id | capitalize }}</a>{% endfor %}</nav>
+
+<section id="summary"><h2>Summary</h2>
+<table><tr><th>platform</th><th>real posts</th><th>synthetic posts</th><th>per model</th></tr>
+{% for row in counts %}<tr><td>{{ row.platform }}</td><td class="num">{{ "{:,}".format(row.real) }}</td>
+<td class="num">{{ "{:,}".format(row.synthetic) }}</td><td>{{ row.models }}</td></tr>
+{% endfor %}</table></section>
+
+<section id="configuration"><h2>Configuration</h2>
+{% if manifest %}<table>{% for name, value in settings %}<tr><th>{{ name }}</th><td>{{ value }}</td></tr>{% endfor %}
+</table><details><summary>Full run manifest (no secrets)</summary><pre>{{ manifest_json }}</pre></details>
+{% else %}<p>No run manifest: the synthetic posts were loaded from a file, not generated in a recorded run.</p>
+{% endif %}</section>
+
+<section id="leaderboard"><h2>Leaderboard</h2>
+{% if leaderboard %}<p>Headline score 0-100 (see definitions); interval: 95% bootstrap over
+{{ leaderboard.n_boot }} replicates, seed {{ leaderboard.seed }}. P(best): share of replicates in which the model
+scores highest on the platform. Components: length / marker / vocabulary similarity.</p>
+<table><tr><th>model</th><th>platform</th><th>score</th><th>95% interval</th><th>P(best)</th>
+<th>real-vs-real baseline</th><th>components</th><th>posts real / synthetic</th></tr>
+{% for row in cells %}<tr><td>{{ row.model }}</td><td>{{ row.platform }}</td><td class="num">{{ row.score }}</td>
+<td class="num">{{ row.interval }}</td><td class="num">{{ row.p_best }}</td><td class="num">{{ row.baseline }}</td>
+<td class="num">{{ row.components }}</td><td class="num">{{ row.n }}</td></tr>
+{% endfor %}</table>
+<ul>{% for verdict in leaderboard.best.verdict %}<li>{{ verdict }}</li>{% endfor %}</ul>
+{% else %}<p>No leaderboard in this report.</p>{% endif %}</section>
+
+<section id="metrics"><h2>Metrics</h2>
+{% for section, rows in metric_tables.items() %}<h3>{{ section | capitalize }}</h3>
+<table><tr><th>group</th><th>metric</th><th>real</th><th>synthetic</th><th>baseline</th><th>value</th></tr>
+{% for row in rows %}<tr><td>{{ row.group }}</td><td>{{ row.metric }}</td>
+{% for key in ["real", "synthetic", "baseline", "value"] %}
+<td class="num">{{ row[key] if row[key] is string else "" }}</td>{% endfor %}</tr>
+{% endfor %}</table>
+{% endfor %}
+{% if missing_sections %}<p class="muted">Not computed for this report: {{ missing_sections | join(", ") }}.
+Run <code>python -m synth evaluate</code> and pass its metrics.json with <code>--metrics</code>.</p>{% endif %}
+</section>
+
+<section id="figures"><h2>Figures</h2>
+<p>Distributions per post: the two real halves (blues) show how much real data varies by itself.</p>
+{% for figure in figures %}<div class="figure">{{ figure }}</div>
+{% endfor %}</section>
+
+<section id="samples"><h2>Samples: real and synthetic posts per platform</h2>
+{% for platform, sample in samples.items() %}<h3>{{ platform }}</h3>
+<table><tr><th>real</th><th>synthetic</th></tr>
+{% for index in range([sample.real | length, sample.synthetic | length] | max) %}<tr>
+<td class="post">{{ sample.real[index] if index < sample.real | length else "" }}</td>
+<td class="post">{{ sample.synthetic[index] if index < sample.synthetic | length else "" }}</td></tr>
+{% endfor %}</table>
+{% endfor %}</section>
+
+<section id="definitions"><h2>Definitions</h2>
+{% for title, entries in definitions.items() %}<h3>{{ title }}</h3><dl>
+{% for key, text in entries.items() %}<dt>{{ key }}</dt><dd>{{ text }}</dd>
+{% endfor %}</dl>
+{% endfor %}</section>
+</body>
+</html>
+"""

@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+from plotly.offline import get_plotlyjs
+
+from synth.errors import InputError
+from synth.leaderboard import build_leaderboard
+from synth.report import SECTIONS, build_report, flatten_metrics, metric_definitions, sample_posts, write_report
+
+HOSTILE = '<script>alert("x")</script> <a href="https://evil.example/p">click</a> <img src=https://evil.example/i>'
+URL_POST = "read this https://example.org/news #vaccine"
+
+
+def _posts(texts: list[str], platform: str, source: str, model: str | None = None) -> pd.DataFrame:
+    frame = pd.DataFrame({
+        "post_id": [f"{source}-{model}-{platform}-{i}" for i in range(len(texts))],
+        "platform": platform, "text": texts, "source": source,
+    })
+    return frame if model is None else frame.assign(model=model)
+
+
+@pytest.fixture(scope="module")
+def real() -> pd.DataFrame:
+    tweets = [f"got my dose {i} today #vax @clinic" for i in range(12)] + [URL_POST]
+    reddit = [f"Has anyone had side effects after dose {i}? My arm is sore." for i in range(12)]
+    return pd.concat([_posts(tweets, "twitter", "real"), _posts(reddit, "reddit", "real")], ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> pd.DataFrame:
+    tweets = [f"second shot done {i} #vaccine 💪" for i in range(10)] + [HOSTILE]
+    reddit = [f"Question about dose {i}: is a sore arm normal?" for i in range(10)]
+    model = '<b>evil-model</b>'
+    return pd.concat([_posts(tweets, "twitter", "synthetic", model), _posts(reddit, "reddit", "synthetic", model)],
+                     ignore_index=True)
+
+
+METRICS = {
+    "lexical": {
+        "all": {"chars_mean": {"real": 40.5, "synthetic": 35.25, "baseline": 40.0}, "ks_chars": 0.25},
+        "twitter": {"nearest": {"synthetic": {"mean": 0.5, "median": 0.6}, "baseline": {"mean": 0.7, "median": 0.8}}},
+    },
+    "privacy": {"exact_copies": 2, "handles_reproduced": ["@clinic"], "rate": float("nan")},
+}
+
+
+class _Collector(HTMLParser):
+    """Every tag with its attributes, every text node, and the text of every <style> block."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.styles: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.styles.append(data)
+
+
+@pytest.fixture(scope="module")
+def html(real: pd.DataFrame, synthetic: pd.DataFrame) -> str:
+    board = build_leaderboard(real, synthetic, n_boot=20, seed=0, min_posts=5)
+    manifest = {"run_id": "run-1", "config": {"models": [{"spec": "local:smollm2"}], "platforms": ["twitter"],
+                                               "seed": 3}, "tokens": {"input": 10, "output": 20}}
+    return build_report(real, synthetic, metrics=METRICS, manifest=manifest, leaderboard=board,
+                        samples_per_platform=20)
+
+
+def test_report_has_every_section_in_order(html: str) -> None:
+    collector = _Collector()
+    collector.feed(html)
+    ids = [attrs.get("id") for tag, attrs in collector.tags if tag == "section"]
+    assert ids == list(SECTIONS)
+    assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+    assert "<h2>Leaderboard</h2>" in html and "run-1" in html and "local:smollm2" in html
+
+
+def test_report_makes_no_network_reference(html: str) -> None:
+    collector = _Collector()
+    collector.feed(html)
+    network = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
+    for tag, attrs in collector.tags:
+        assert tag not in {"link", "iframe", "img", "object", "embed", "base"}, tag
+        for name in ("src", "href", "action", "poster", "data", "srcset", "background"):
+            assert not network.match(attrs.get(name) or ""), (tag, name, attrs[name])
+    assert not any("url(" in style or "@import" in style for style in collector.styles)
+    # Outside the inlined plotly.js library, the only URLs are inside (escaped) post text.
+    bundle = get_plotlyjs()
+    assert html.count(bundle) == 1
+    outside = html.replace(bundle, "")
+    assert set(re.findall(r"https?://[^\s<\"'&]+", outside)) <= {"https://example.org/news",
+                                                                   "https://evil.example/p", "https://evil.example/i"}
+
+
+def test_user_text_is_escaped(html: str) -> None:
+    assert "<script>alert" not in html and '<a href="https://evil.example' not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert "&lt;img src=https://evil.example/i&gt;" in html
+    assert "<b>evil-model</b>" not in html and "&lt;b&gt;evil-model&lt;/b&gt;" in html
+    assert "💪" in html
+
+
+def test_report_holds_the_figures_metrics_and_definitions(html: str) -> None:
+    # 5 feature distributions over all posts + the length per platform (2) + heatmap + bars.
+    assert html.count("Plotly.newPlot(") == 9
+    assert ">chars_mean<" in html and ">40.5<" in html and ">35.25<" in html
+    assert ">nearest.median<" in html and ">0.8<" in html
+    assert ">exact_copies<" in html and ">@clinic<" in html
+    assert "Not computed for this report: semantic, multiplatform" in html
+    for entries in metric_definitions().values():
+        for key in entries:
+            assert f"<dt>{key}</dt>" in html
+
+
+def test_flatten_metrics_layout() -> None:
+    lexical = flatten_metrics(METRICS["lexical"], by_platform=True)
+    assert lexical[["group", "metric"]].values.tolist() == [
+        ["all", "chars_mean"], ["all", "ks_chars"], ["twitter", "nearest.mean"], ["twitter", "nearest.median"],
+    ]
+    first = lexical.iloc[0]
+    assert (first["real"], first["synthetic"], first["baseline"]) == ("40.5", "35.25", "40")
+    assert lexical.iloc[1]["value"] == "0.25"
+    assert lexical.iloc[3][["synthetic", "baseline"]].tolist() == ["0.6", "0.8"]
+    privacy = flatten_metrics(METRICS["privacy"], by_platform=False)
+    assert privacy.set_index("metric")["value"].to_dict() == {
+        "exact_copies": "2", "handles_reproduced": "@clinic", "rate": "–",
+    }
+
+
+def test_samples_are_seeded_and_per_platform(real: pd.DataFrame, synthetic: pd.DataFrame) -> None:
+    first = sample_posts(real, synthetic, per_platform=3, seed=1)
+    assert first == sample_posts(real, synthetic, per_platform=3, seed=1)
+    assert set(first) == {"reddit", "twitter"}
+    assert len(first["twitter"]["real"]) == 3 and len(first["twitter"]["synthetic"]) == 3
+    assert all(text.startswith("[<b>evil-model</b>] ") for text in first["reddit"]["synthetic"])
+
+
+def test_report_without_manifest_or_leaderboard(real: pd.DataFrame, synthetic: pd.DataFrame, tmp_path) -> None:
+    path = write_report(tmp_path / "out" / "report.html", real, synthetic.drop(columns="model"))
+    text = path.read_text(encoding="utf-8")
+    assert "No run manifest" in text and "No leaderboard in this report" in text
+    assert "Not computed for this report: lexical, semantic, multiplatform, privacy" in text
+
+
+def test_empty_posts_are_a_clear_error(real: pd.DataFrame, synthetic: pd.DataFrame) -> None:
+    with pytest.raises(InputError, match="synthetic posts: nothing to report on"):
+        build_report(real, synthetic.iloc[:0])
+    with pytest.raises(InputError, match="real posts"):
+        build_report(real.drop(columns="text"), synthetic)
