@@ -1,0 +1,73 @@
+"""Embedding-space primitives shared by the semantic and multi-platform metrics.
+
+Rows are unit vectors, so a dot product is a cosine similarity and Euclidean distance is
+sqrt(2 - 2 cos): every k-NN question is answered in similarity space with chunked matrix products, never
+with an n x n matrix held in memory at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+
+from synth.embeddings import normalise_rows
+from synth.metrics.baseline import split_halves
+from synth.schema import PLATFORM
+
+# Rows of the query block per matrix product: 16M similarities (64 MB) at most per block.
+_BLOCK_CELLS = 16_000_000
+# Ties in float32 dot products: a point on a ball's boundary counts as inside.
+SIMILARITY_TOLERANCE = 1e-5
+
+
+def unit_rows(vectors: np.ndarray, rows: int, what: str) -> np.ndarray:
+    """A float32, unit-length copy of `vectors`, checked to hold one row per post."""
+    array = np.asarray(vectors)
+    if array.ndim != 2 or array.shape[0] != rows:
+        raise ValueError(f"{what}: expected one embedding row per post ({rows} rows), got shape {array.shape}")
+    return normalise_rows(array)
+
+
+def blocks(queries: np.ndarray, reference_rows: int) -> Iterator[tuple[int, int]]:
+    """(start, stop) of query blocks small enough that a block x reference similarity matrix fits the budget."""
+    size = max(1, _BLOCK_CELLS // max(1, reference_rows))
+    for start in range(0, len(queries), size):
+        yield start, min(start + size, len(queries))
+
+
+def kth_neighbour_similarity(vectors: np.ndarray, k: int) -> np.ndarray:
+    """For each row, its cosine to its k-th nearest *other* row (the k-NN radius of Naeem et al., 2020,
+    in similarity space: larger similarity means a smaller ball)."""
+    n = len(vectors)
+    out = np.empty(n, dtype=np.float32)
+    for start, stop in blocks(vectors, n):
+        similarities = vectors[start:stop] @ vectors.T
+        similarities[np.arange(stop - start), np.arange(start, stop)] = -np.inf  # not its own neighbour
+        out[start:stop] = -np.partition(-similarities, k - 1, axis=1)[:, k - 1]
+    return out
+
+
+def mean_pairwise_similarity(vectors: np.ndarray) -> float | None:
+    """Mean cosine over all pairs of distinct rows, in O(n d): (|sum|^2 - sum |x|^2) / (n (n - 1))."""
+    n = len(vectors)
+    if n < 2:
+        return None
+    total = vectors.astype(np.float64).sum(axis=0)
+    squared_norms = float(np.einsum("ij,ij->", vectors, vectors, dtype=np.float64))
+    return float((total @ total - squared_norms) / (n * (n - 1)))
+
+
+def centroid(vectors: np.ndarray) -> np.ndarray:
+    """Mean of the rows, scaled to unit length (float64)."""
+    mean = vectors.astype(np.float64).mean(axis=0)
+    norm = np.linalg.norm(mean)
+    return mean / norm if norm > 0 else mean
+
+
+def positional_halves(real: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions of the two real halves of `synth.metrics.baseline.split_halves` (same seed, same split)."""
+    positions = pd.DataFrame({PLATFORM: real[PLATFORM].to_numpy()})
+    first, second = split_halves(positions, seed=seed)
+    return first.index.to_numpy(), second.index.to_numpy()

@@ -1,0 +1,311 @@
+"""Semantic fidelity: how the synthetic posts sit among the real ones in embedding space.
+
+`compare_semantic` returns, for `all` posts and for each platform present in both sets, one object per
+metric. A metric describing one set (diversity) is `{"real", "synthetic", "baseline"}`; a metric that is
+already a comparison with the real posts is `{"synthetic", "baseline"}`, where `synthetic` compares the
+synthetic posts with all real posts and `baseline` compares the second real half with the first (halves from
+`synth.metrics.baseline.split_halves`, same seed): the score a generator drawing fresh posts from the real
+distribution would get. The halves are half the size of the real set, so size-sensitive metrics (nearest
+cosine, coverage, Frechet distance, MAUVE) are a little harsher on the baseline than on a synthetic set of
+the real set's size; `DEFINITIONS` says which direction is better for each metric.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synth.metrics._geometry import (
+    SIMILARITY_TOLERANCE,
+    blocks,
+    centroid,
+    kth_neighbour_similarity,
+    mean_pairwise_similarity,
+    positional_halves,
+    unit_rows,
+)
+from synth.schema import PLATFORM, TEXT
+
+K_NEIGHBOURS = 5  # Naeem et al. (2020) recommend k = 5 for PRDC; also used for top-k recall
+CLASSIFIER_MAX_PER_SIDE = 3000
+CLASSIFIER_FOLDS = 5
+MAUVE_MIN_PER_SIDE = 50
+MAUVE_RELIABLE_PER_SIDE = 1000
+MIN_POSTS_PER_SIDE = 2
+
+DEFINITIONS: dict[str, str] = {
+    "nearest_real_cosine": (
+        "For each synthetic post, the cosine similarity between its embedding and that of its nearest real post; "
+        "summarised by mean, median, q1 and q3. Higher is closer; 1 means a copy (see privacy metrics)."
+    ),
+    "top_k_recall": (
+        f"Share of synthetic posts with at least one real post among their k={K_NEIGHBOURS} nearest neighbours "
+        "in the pooled set (real and synthetic posts, itself excluded): 1 when every synthetic post sits among "
+        "real ones, 0 when the synthetic posts form their own island. Higher is better, in [0, 1]."
+    ),
+    "centroid_cosine": "Cosine similarity between the mean embedding of the real and of the synthetic posts. "
+    "Higher is closer, 1 at most.",
+    "intra_set_similarity": (
+        "Mean cosine similarity over all pairs of distinct posts within one set; lower means more diverse. "
+        "A faithful set matches the real value."
+    ),
+    "precision": (
+        f"Naeem et al. (2020) precision: share of synthetic posts inside at least one real post's k-NN ball "
+        f"(k={K_NEIGHBOURS}, radius = distance to the k-th nearest other real post). Fidelity; higher is better."
+    ),
+    "recall": (
+        f"Naeem et al. (2020) recall: share of real posts inside at least one synthetic post's k-NN ball "
+        f"(k={K_NEIGHBOURS}, among synthetic posts). Variety; higher is better."
+    ),
+    "density": (
+        "Naeem et al. (2020) density: for each synthetic post, the number of real k-NN balls containing it "
+        "divided by k, averaged. About 1 when synthetic posts are spread like real ones; above 1 when they "
+        "crowd dense real regions."
+    ),
+    "coverage": (
+        "Naeem et al. (2020) coverage: share of real posts whose own k-NN ball (among real posts) contains at "
+        "least one synthetic post. Higher is better, in [0, 1]."
+    ),
+    "frechet_distance": (
+        "Frechet distance between Gaussians fitted to the two embedding sets: |mu_r - mu_s|^2 + "
+        "Tr(S_r + S_s - 2 (S_r S_s)^(1/2)) (as in FID, on sentence embeddings). 0 for identical sets; "
+        "lower is better."
+    ),
+    "classifier_auc": (
+        f"Classifier two-sample test: logistic regression on embeddings to tell real from synthetic posts, "
+        f"ROC AUC averaged over {CLASSIFIER_FOLDS}-fold stratified cross-validation, with identical texts kept "
+        f"in one fold; at most {CLASSIFIER_MAX_PER_SIDE} posts per side (seeded sample). 0.5 means "
+        "indistinguishable, 1 means always told apart; values a little below 0.5 are chance, so read the "
+        "distance from 0.5."
+    ),
+    "mauve": (
+        "MAUVE (Pillutla et al., 2021; mauve-text's compute_mauve on these embeddings, k-means buckets = "
+        f"n/10): area under the divergence frontier of the two quantised distributions, in (0, 1]; higher is "
+        f"closer. Computed from {MAUVE_MIN_PER_SIDE} posts per side; `reliable` is false below "
+        f"{MAUVE_RELIABLE_PER_SIDE} posts per side, where quantisation noise dominates."
+    ),
+}
+
+
+def compare_semantic(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    *,
+    real_embeddings: np.ndarray,
+    synthetic_embeddings: np.ndarray,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Semantic metrics of synthetic against real posts, for all posts and per platform (see module doc).
+
+    Args:
+        real: real posts (`platform` and `text` columns).
+        synthetic: synthetic posts (same columns).
+        real_embeddings: one row per real post, in row order (normalised here if not already).
+        synthetic_embeddings: one row per synthetic post, in row order.
+        seed: seed of the real halves, of the classifier's sampling and folds, and of MAUVE's k-means.
+
+    Returns:
+        `{group: {metric: value}}` with groups `all` and each platform present in both sets; platforms present
+        in one set only are listed under `skipped` with the reason. Inputs are not modified.
+    """
+    real_vectors = unit_rows(real_embeddings, len(real), "real_embeddings")
+    synthetic_vectors = unit_rows(synthetic_embeddings, len(synthetic), "synthetic_embeddings")
+    real_platforms = real[PLATFORM].astype("string").to_numpy()
+    synthetic_platforms = synthetic[PLATFORM].astype("string").to_numpy()
+    real_texts = real[TEXT].astype("string").fillna("").to_numpy()
+    synthetic_texts = synthetic[TEXT].astype("string").fillna("").to_numpy()
+    first_half, second_half = positional_halves(real, seed) if len(real) >= 2 else (np.array([]), np.array([]))
+
+    result: dict[str, Any] = {}
+    skipped: dict[str, str] = {}
+    groups = ["all", *sorted(set(real_platforms) | set(synthetic_platforms))]
+    for group in groups:
+        real_mask = np.ones(len(real), bool) if group == "all" else real_platforms == group
+        synthetic_mask = np.ones(len(synthetic), bool) if group == "all" else synthetic_platforms == group
+        n_real, n_synthetic = int(real_mask.sum()), int(synthetic_mask.sum())
+        if min(n_real, n_synthetic) < MIN_POSTS_PER_SIDE:
+            skipped[group] = (
+                f"{n_real} real and {n_synthetic} synthetic post(s); each side needs at least {MIN_POSTS_PER_SIDE}"
+            )
+            continue
+        a = first_half[real_mask[first_half]]
+        b = second_half[real_mask[second_half]]
+        result[group] = _group_metrics(
+            real_vectors[real_mask], synthetic_vectors[synthetic_mask],
+            real_texts[real_mask], synthetic_texts[synthetic_mask],
+            baseline=(real_vectors[a], real_vectors[b], real_texts[a], real_texts[b]),
+            seed=seed,
+        )
+    if skipped:
+        result["skipped"] = skipped
+    return result
+
+
+def _group_metrics(
+    real: np.ndarray,
+    synthetic: np.ndarray,
+    real_texts: np.ndarray,
+    synthetic_texts: np.ndarray,
+    *,
+    baseline: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    seed: int,
+) -> dict[str, Any]:
+    half_a, half_b, texts_a, texts_b = baseline
+    has_baseline = min(len(half_a), len(half_b)) >= MIN_POSTS_PER_SIDE
+    comparison = compare_embedding_sets(real, synthetic, real_texts, synthetic_texts, seed=seed)
+    reference = (
+        compare_embedding_sets(half_a, half_b, texts_a, texts_b, seed=seed) if has_baseline else {}
+    )
+    metrics: dict[str, Any] = {
+        "n": {"real": len(real), "synthetic": len(synthetic), "baseline": len(half_b) if has_baseline else None},
+        "intra_set_similarity": {
+            "real": mean_pairwise_similarity(real),
+            "synthetic": mean_pairwise_similarity(synthetic),
+            "baseline": mean_pairwise_similarity(half_b) if has_baseline else None,
+        },
+    }
+    for key, value in comparison.items():
+        metrics[key] = {"synthetic": value, "baseline": reference.get(key)}
+    mauve = metrics["mauve"]
+    mauve["reliable"] = min(len(real), len(synthetic)) >= MAUVE_RELIABLE_PER_SIDE
+    mauve["baseline_reliable"] = has_baseline and min(len(half_a), len(half_b)) >= MAUVE_RELIABLE_PER_SIDE
+    return metrics
+
+
+def compare_embedding_sets(
+    real: np.ndarray,
+    synthetic: np.ndarray,
+    real_texts: np.ndarray | None = None,
+    synthetic_texts: np.ndarray | None = None,
+    *,
+    seed: int = 0,
+    k: int = K_NEIGHBOURS,
+) -> dict[str, Any]:
+    """Every comparison metric of `DEFINITIONS` between two sets of unit vectors (at least 2 rows each).
+
+    Texts, when given, keep identical posts in one cross-validation fold of the classifier test.
+    """
+    neighbours = _neighbour_metrics(real, synthetic, k=k)
+    return {
+        **neighbours,
+        "centroid_cosine": float(centroid(real) @ centroid(synthetic)),
+        "frechet_distance": frechet_distance(real, synthetic),
+        "classifier_auc": classifier_auc(real, synthetic, real_texts, synthetic_texts, seed=seed),
+        "mauve": mauve_score(real, synthetic, seed=seed),
+    }
+
+
+def _neighbour_metrics(real: np.ndarray, synthetic: np.ndarray, *, k: int) -> dict[str, Any]:
+    """Nearest-real cosine, top-k recall and PRDC from one blocked pass over synthetic x real similarities."""
+    k_real = min(k, len(real) - 1)
+    k_synthetic = min(k, len(synthetic) - 1)
+    real_radius = kth_neighbour_similarity(real, k_real) - SIMILARITY_TOLERANCE
+    synthetic_radius = kth_neighbour_similarity(synthetic, k_synthetic) - SIMILARITY_TOLERANCE
+
+    nearest = np.empty(len(synthetic), dtype=np.float32)
+    in_real_ball = np.empty(len(synthetic), dtype=bool)
+    real_balls_hit = np.empty(len(synthetic), dtype=np.int64)
+    covered = np.zeros(len(real), dtype=bool)
+    recalled = np.zeros(len(real), dtype=bool)
+    for start, stop in blocks(synthetic, len(real)):
+        similarities = synthetic[start:stop] @ real.T
+        nearest[start:stop] = np.clip(similarities.max(axis=1), -1.0, 1.0)
+        inside = similarities >= real_radius[None, :]
+        in_real_ball[start:stop] = inside.any(axis=1)
+        real_balls_hit[start:stop] = inside.sum(axis=1)
+        covered |= inside.any(axis=0)
+        recalled |= (similarities >= synthetic_radius[start:stop, None]).any(axis=0)
+
+    quartiles = np.quantile(nearest.astype(np.float64), [0.25, 0.5, 0.75])
+    return {
+        "nearest_real_cosine": {
+            "mean": float(nearest.mean(dtype=np.float64)),
+            "median": float(quartiles[1]),
+            "q1": float(quartiles[0]),
+            "q3": float(quartiles[2]),
+        },
+        # A real post is among the k nearest pooled neighbours iff it beats the k-th nearest synthetic one.
+        "top_k_recall": float((nearest >= synthetic_radius).mean()),
+        "precision": float(in_real_ball.mean()),
+        "recall": float(recalled.mean()),
+        "density": float(real_balls_hit.mean() / max(k_real, 1)),
+        "coverage": float(covered.mean()),
+    }
+
+
+def frechet_distance(first: np.ndarray, second: np.ndarray) -> float:
+    """Frechet distance between Gaussians fitted to two sets of vectors (rows), as in FID."""
+    mu1, mu2 = first.mean(axis=0, dtype=np.float64), second.mean(axis=0, dtype=np.float64)
+    sigma1 = np.cov(first, rowvar=False, dtype=np.float64)
+    sigma2 = np.cov(second, rowvar=False, dtype=np.float64)
+    # Tr((S1 S2)^(1/2)) = sum of sqrt(eigenvalues of S1^(1/2) S2 S1^(1/2)), a symmetric PSD matrix: two
+    # symmetric eigendecompositions, stabler and much faster than scipy.linalg.sqrtm on the product.
+    values, vectors = np.linalg.eigh(sigma1)
+    root1 = (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+    trace_covmean = float(np.sqrt(np.clip(np.linalg.eigvalsh(root1 @ sigma2 @ root1), 0, None)).sum())
+    diff = mu1 - mu2
+    distance = diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2 * trace_covmean
+    return max(0.0, float(distance))
+
+
+def classifier_auc(
+    real: np.ndarray,
+    synthetic: np.ndarray,
+    real_texts: np.ndarray | None = None,
+    synthetic_texts: np.ndarray | None = None,
+    *,
+    seed: int = 0,
+    max_per_side: int = CLASSIFIER_MAX_PER_SIDE,
+) -> float | None:
+    """Cross-validated ROC AUC of a logistic regression telling real (0) from synthetic (1) vectors.
+
+    Identical texts (or, without texts, identical vectors) share a fold, so a copy is never scored by a model
+    that saw its twin. Returns None when a side has fewer than 2 rows.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    rng = np.random.default_rng(seed)
+    real_rows = _sample(len(real), max_per_side, rng)
+    synthetic_rows = _sample(len(synthetic), max_per_side, rng)
+    folds = min(CLASSIFIER_FOLDS, len(real_rows), len(synthetic_rows))
+    if folds < 2:
+        return None
+    features = np.vstack([real[real_rows], synthetic[synthetic_rows]])
+    labels = np.r_[np.zeros(len(real_rows), int), np.ones(len(synthetic_rows), int)]
+    if real_texts is not None and synthetic_texts is not None:
+        identities = np.concatenate([real_texts[real_rows], synthetic_texts[synthetic_rows]]).astype(object)
+        groups = pd.factorize(pd.Series(identities))[0]
+    else:
+        groups = pd.factorize(pd.Series([row.tobytes() for row in features]))[0]
+
+    scores = []
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train, test in splitter.split(features, labels, groups):
+        if len(set(labels[train])) < 2 or len(set(labels[test])) < 2:
+            continue  # a fold holding one class cannot be scored
+        model = LogisticRegression(max_iter=1000, class_weight="balanced")
+        model.fit(features[train], labels[train])
+        scores.append(roc_auc_score(labels[test], model.decision_function(features[test])))
+    return float(np.mean(scores)) if scores else None
+
+
+def mauve_score(real: np.ndarray, synthetic: np.ndarray, *, seed: int = 0) -> float | None:
+    """MAUVE between the two sets of vectors (None below MAUVE_MIN_PER_SIDE rows per side)."""
+    if min(len(real), len(synthetic)) < MAUVE_MIN_PER_SIDE:
+        return None
+    import mauve
+
+    # One seeded k-means run of at most 100 iterations (the package's advice for speed): the defaults
+    # (5 runs x 500) cost several times more for a change in the second decimal.
+    result = mauve.compute_mauve(
+        p_features=real, q_features=synthetic, seed=seed, kmeans_num_redo=1, kmeans_max_iter=100, verbose=False
+    )
+    return float(result.mauve)
+
+
+def _sample(n: int, limit: int, rng: np.random.Generator) -> np.ndarray:
+    return np.sort(rng.choice(n, size=limit, replace=False)) if n > limit else np.arange(n)

@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synth.metrics.semantic import (
+    DEFINITIONS,
+    classifier_auc,
+    compare_embedding_sets,
+    compare_semantic,
+    frechet_distance,
+)
+
+
+def _clusters(centres: np.ndarray, per_centre: int, rng: np.random.Generator, spread: float = 0.15) -> np.ndarray:
+    points = np.repeat(centres, per_centre, axis=0) + spread * rng.standard_normal((len(centres) * per_centre,
+                                                                                      centres.shape[1]))
+    return (points / np.linalg.norm(points, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _posts(n: int, platforms: tuple[str, ...] = ("twitter", "reddit"), prefix: str = "post") -> pd.DataFrame:
+    return pd.DataFrame(
+        {"post_id": [f"{prefix}{i}" for i in range(n)], "platform": [platforms[i % len(platforms)] for i in range(n)],
+         "text": [f"{prefix} text {i}" for i in range(n)]}
+    )
+
+
+@pytest.fixture(scope="module")
+def geometry() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(7)
+    # Two disjoint families of directions in 16 dimensions: the first 8 axes versus the last 8.
+    real_centres = np.hstack([rng.standard_normal((4, 8)), np.zeros((4, 8))])
+    other_centres = np.hstack([np.zeros((4, 8)), rng.standard_normal((4, 8))])
+    return {"real": _clusters(real_centres, 30, rng), "disjoint": _clusters(other_centres, 30, rng)}
+
+
+@pytest.fixture(scope="module")
+def identical(geometry: dict[str, np.ndarray]) -> dict:
+    real = _posts(len(geometry["real"]))
+    return compare_semantic(real, real.copy(), real_embeddings=geometry["real"],
+                            synthetic_embeddings=geometry["real"].copy(), seed=0)
+
+
+@pytest.fixture(scope="module")
+def disjoint(geometry: dict[str, np.ndarray]) -> dict:
+    real = _posts(len(geometry["real"]))
+    synthetic = _posts(len(geometry["disjoint"]), prefix="synthetic")
+    return compare_semantic(real, synthetic, real_embeddings=geometry["real"],
+                            synthetic_embeddings=geometry["disjoint"], seed=0)
+
+
+def test_identical_sets_score_perfectly(identical: dict) -> None:
+    metrics = identical["all"]
+    assert metrics["nearest_real_cosine"]["synthetic"] == {"mean": pytest.approx(1.0, abs=1e-6),
+                                                           "median": pytest.approx(1.0, abs=1e-6),
+                                                           "q1": pytest.approx(1.0, abs=1e-6),
+                                                           "q3": pytest.approx(1.0, abs=1e-6)}
+    for key in ("top_k_recall", "precision", "recall", "coverage"):
+        assert metrics[key]["synthetic"] == 1.0, key
+    assert metrics["centroid_cosine"]["synthetic"] == pytest.approx(1.0, abs=1e-6)
+    assert metrics["frechet_distance"]["synthetic"] == pytest.approx(0.0, abs=1e-9)
+    assert metrics["classifier_auc"]["synthetic"] == 0.5  # every copy scored against its twin: ties
+    assert metrics["mauve"]["synthetic"] == pytest.approx(1.0, abs=1e-6)
+    assert metrics["mauve"]["reliable"] is False  # 120 posts per side
+    assert metrics["intra_set_similarity"]["real"] == pytest.approx(metrics["intra_set_similarity"]["synthetic"])
+
+
+def test_disjoint_sets_score_badly(disjoint: dict) -> None:
+    metrics = disjoint["all"]
+    assert metrics["nearest_real_cosine"]["synthetic"]["q3"] < 0.35
+    for key in ("top_k_recall", "precision", "recall", "coverage", "density"):
+        assert metrics[key]["synthetic"] <= 0.05, key
+    assert abs(metrics["centroid_cosine"]["synthetic"]) < 0.2
+    assert metrics["classifier_auc"]["synthetic"] > 0.95
+    assert metrics["frechet_distance"]["synthetic"] > 0.5
+    assert metrics["mauve"]["synthetic"] < 0.1
+
+
+def test_baseline_sits_between_identical_and_disjoint(identical: dict, disjoint: dict) -> None:
+    best, worst = identical["all"], disjoint["all"]
+    assert best["n"] == {"real": 120, "synthetic": 120, "baseline": 60}
+    # Baselines do not depend on the synthetic set.
+    assert best["precision"]["baseline"] == worst["precision"]["baseline"]
+
+    def between(key: str, higher_is_better: bool = True, stat: str | None = None) -> None:
+        def pick(value: dict, role: str) -> float:
+            return value[role][stat] if stat else value[role]
+
+        low, mid, high = pick(worst[key], "synthetic"), pick(best[key], "baseline"), pick(best[key], "synthetic")
+        if not higher_is_better:
+            low, high = -low, -high
+            mid = -mid
+        assert low < mid <= high, (key, low, mid, high)
+
+    between("nearest_real_cosine", stat="mean")
+    for key in ("top_k_recall", "precision", "recall", "coverage", "centroid_cosine", "mauve"):
+        between(key)
+    between("frechet_distance", higher_is_better=False)
+    # Below 0.5 is chance, as above it: distinguishability is the distance from 0.5.
+    assert abs(worst["classifier_auc"]["synthetic"] - 0.5) > abs(best["classifier_auc"]["baseline"] - 0.5) > 0
+
+
+def test_groups_are_per_platform_and_one_sided_platforms_are_skipped(geometry: dict[str, np.ndarray]) -> None:
+    real = _posts(120)
+    synthetic = _posts(120, platforms=("twitter", "youtube"), prefix="s")
+    result = compare_semantic(real, synthetic, real_embeddings=geometry["real"],
+                              synthetic_embeddings=geometry["real"], seed=0)
+    assert set(result) == {"all", "twitter", "skipped"}
+    assert set(result["skipped"]) == {"reddit", "youtube"}
+    assert "0 synthetic" in result["skipped"]["reddit"]
+    assert result["twitter"]["n"] == {"real": 60, "synthetic": 60, "baseline": 30}
+
+
+def test_inputs_are_not_modified_and_raw_vectors_are_normalised(geometry: dict[str, np.ndarray]) -> None:
+    real, synthetic = _posts(120), _posts(120, prefix="s")
+    real_vectors = geometry["real"] * 3.0  # not unit length: normalised inside, on a copy
+    synthetic_vectors = geometry["disjoint"].copy()
+    before = (real.copy(), synthetic.copy(), real_vectors.copy(), synthetic_vectors.copy())
+    result = compare_semantic(real, synthetic, real_embeddings=real_vectors, synthetic_embeddings=synthetic_vectors)
+    pd.testing.assert_frame_equal(real, before[0])
+    pd.testing.assert_frame_equal(synthetic, before[1])
+    assert np.array_equal(real_vectors, before[2]) and np.array_equal(synthetic_vectors, before[3])
+    assert result["all"]["intra_set_similarity"]["real"] <= 1.0
+
+
+def test_misaligned_embeddings_are_refused(geometry: dict[str, np.ndarray]) -> None:
+    with pytest.raises(ValueError, match="one embedding row per post"):
+        compare_semantic(_posts(119), _posts(120), real_embeddings=geometry["real"],
+                         synthetic_embeddings=geometry["real"])
+
+
+def test_tiny_sets_give_none_where_a_metric_cannot_be_computed() -> None:
+    vectors = np.eye(6, dtype=np.float32)
+    result = compare_embedding_sets(vectors[:3], vectors[3:], seed=0)
+    assert result["mauve"] is None  # below the minimum sample
+    assert result["classifier_auc"] is not None
+    assert classifier_auc(vectors[:1], vectors[1:]) is None
+
+
+def test_frechet_distance_matches_the_closed_form_for_shifted_sets() -> None:
+    rng = np.random.default_rng(0)
+    points = rng.standard_normal((200, 4))
+    # A pure shift by d changes only the mean term: distance = |d|^2.
+    assert frechet_distance(points, points + np.array([1.0, 2.0, 0.0, 0.0])) == pytest.approx(5.0)
+
+
+def test_every_metric_has_a_definition(identical: dict) -> None:
+    reported = set(identical["all"]) - {"n"}
+    assert reported == set(DEFINITIONS)
+    assert all(len(text) > 40 for text in DEFINITIONS.values())
