@@ -1,13 +1,17 @@
 """Semantic fidelity: how the synthetic posts sit among the real ones in embedding space.
 
-`compare_semantic` returns, for `all` posts and for each platform present in both sets, one object per
-metric. A metric describing one set (diversity) is `{"real", "synthetic", "baseline"}`; a metric that is
-already a comparison with the real posts is `{"synthetic", "baseline"}`, where `synthetic` compares the
-synthetic posts with all real posts and `baseline` compares the second real half with the first (halves from
-`synth.metrics.baseline.split_halves`, same seed): the score a generator drawing fresh posts from the real
-distribution would get. The halves are half the size of the real set, so size-sensitive metrics (nearest
-cosine, coverage, Frechet distance, MAUVE) are a little harsher on the baseline than on a synthetic set of
-the real set's size; `DEFINITIONS` says which direction is better for each metric.
+`compare_semantic` follows the layout of `synth.metrics.lexical.compare_lexical`: `{group: {metric: ...}}`
+with groups `all` and every platform found in the real or the synthetic posts. A metric describing ONE set
+(`n_posts`, `intra_set_similarity`) is `{"real", "synthetic", "baseline"}`, the baseline being the value on the
+held-out (second) real half. A metric that already COMPARES two sets is a single number, synthetic vs all real
+posts, and the same comparison of the second real half against the first sits under the same key with the
+suffix `_baseline` (halves from `synth.metrics.baseline.split_halves`, same seed): the score a generator
+drawing fresh posts from the real distribution would get. A value is None where it is undefined (a side with
+fewer than two posts in that group, MAUVE below its minimum sample).
+
+The halves are half the size of the real set, so size-sensitive metrics (nearest cosine, coverage, Frechet
+distance, MAUVE) are a little harsher on the baseline than on a synthetic set as large as the real one;
+`DEFINITIONS` says which direction is better for each metric.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synth.errors import InputError
 from synth.metrics._geometry import (
     SIMILARITY_TOLERANCE,
     blocks,
@@ -36,10 +41,15 @@ MAUVE_RELIABLE_PER_SIDE = 1000
 MIN_POSTS_PER_SIDE = 2
 
 DEFINITIONS: dict[str, str] = {
-    "nearest_real_cosine": (
-        "For each synthetic post, the cosine similarity between its embedding and that of its nearest real post; "
-        "summarised by mean, median, q1 and q3. Higher is closer; 1 means a copy (see privacy metrics)."
-    ),
+    **{
+        f"nearest_real_cosine_{stat}": (
+            f"{label} over synthetic posts of the cosine similarity between a post's embedding and that of its "
+            "nearest real post (quartiles by linear interpolation). Higher is closer; 1 means a copy "
+            "(see the privacy metrics)."
+        )
+        for stat, label in (("mean", "Mean"), ("median", "Median"), ("q25", "First quartile"),
+                            ("q75", "Third quartile"))
+    },
     "top_k_recall": (
         f"Share of synthetic posts with at least one real post among their k={K_NEIGHBOURS} nearest neighbours "
         "in the pooled set (real and synthetic posts, itself excluded): 1 when every synthetic post sits among "
@@ -47,6 +57,7 @@ DEFINITIONS: dict[str, str] = {
     ),
     "centroid_cosine": "Cosine similarity between the mean embedding of the real and of the synthetic posts. "
     "Higher is closer, 1 at most.",
+    "n_posts": "Number of posts in the set.",
     "intra_set_similarity": (
         "Mean cosine similarity over all pairs of distinct posts within one set; lower means more diverse. "
         "A faithful set matches the real value."
@@ -86,6 +97,7 @@ DEFINITIONS: dict[str, str] = {
         f"closer. Computed from {MAUVE_MIN_PER_SIDE} posts per side; `reliable` is false below "
         f"{MAUVE_RELIABLE_PER_SIDE} posts per side, where quantisation noise dominates."
     ),
+    "mauve_reliable": f"True when both sets have at least {MAUVE_RELIABLE_PER_SIDE} posts (see mauve).",
 }
 
 
@@ -107,71 +119,75 @@ def compare_semantic(
         seed: seed of the real halves, of the classifier's sampling and folds, and of MAUVE's k-means.
 
     Returns:
-        `{group: {metric: value}}` with groups `all` and each platform present in both sets; platforms present
-        in one set only are listed under `skipped` with the reason. Inputs are not modified.
+        `{group: {metric: value}}`; see the module docstring. Inputs are not modified.
+
+    Raises:
+        InputError: a set lacks a `platform` or `text` column.
+        ValueError: an embeddings array does not have one row per post.
     """
+    for frame, name in ((real, "real posts"), (synthetic, "synthetic posts")):
+        missing = [column for column in (PLATFORM, TEXT) if column not in frame.columns]
+        if missing:
+            raise InputError(f"{name}: no {', '.join(missing)} column. Load them with synth.io.load_posts.")
     real_vectors = unit_rows(real_embeddings, len(real), "real_embeddings")
     synthetic_vectors = unit_rows(synthetic_embeddings, len(synthetic), "synthetic_embeddings")
-    real_platforms = real[PLATFORM].astype("string").to_numpy()
-    synthetic_platforms = synthetic[PLATFORM].astype("string").to_numpy()
+    real_platforms = real[PLATFORM].astype("string").fillna("").to_numpy()
+    synthetic_platforms = synthetic[PLATFORM].astype("string").fillna("").to_numpy()
     real_texts = real[TEXT].astype("string").fillna("").to_numpy()
     synthetic_texts = synthetic[TEXT].astype("string").fillna("").to_numpy()
-    first_half, second_half = positional_halves(real, seed) if len(real) >= 2 else (np.array([]), np.array([]))
+    if len(real) >= 2:
+        first_half, second_half = positional_halves(real, seed)
+    else:
+        first_half = second_half = np.array([], dtype=np.int64)
 
-    result: dict[str, Any] = {}
-    skipped: dict[str, str] = {}
-    groups = ["all", *sorted(set(real_platforms) | set(synthetic_platforms))]
-    for group in groups:
+    result: dict[str, dict[str, Any]] = {}
+    for group in ["all", *sorted(set(real_platforms) | set(synthetic_platforms))]:
         real_mask = np.ones(len(real), bool) if group == "all" else real_platforms == group
         synthetic_mask = np.ones(len(synthetic), bool) if group == "all" else synthetic_platforms == group
-        n_real, n_synthetic = int(real_mask.sum()), int(synthetic_mask.sum())
-        if min(n_real, n_synthetic) < MIN_POSTS_PER_SIDE:
-            skipped[group] = (
-                f"{n_real} real and {n_synthetic} synthetic post(s); each side needs at least {MIN_POSTS_PER_SIDE}"
-            )
-            continue
         a = first_half[real_mask[first_half]]
         b = second_half[real_mask[second_half]]
         result[group] = _group_metrics(
-            real_vectors[real_mask], synthetic_vectors[synthetic_mask],
-            real_texts[real_mask], synthetic_texts[synthetic_mask],
-            baseline=(real_vectors[a], real_vectors[b], real_texts[a], real_texts[b]),
+            (real_vectors[real_mask], real_texts[real_mask]),
+            (synthetic_vectors[synthetic_mask], synthetic_texts[synthetic_mask]),
+            (real_vectors[a], real_texts[a]),
+            (real_vectors[b], real_texts[b]),
             seed=seed,
         )
-    if skipped:
-        result["skipped"] = skipped
     return result
 
 
-def _group_metrics(
-    real: np.ndarray,
-    synthetic: np.ndarray,
-    real_texts: np.ndarray,
-    synthetic_texts: np.ndarray,
-    *,
-    baseline: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    seed: int,
-) -> dict[str, Any]:
-    half_a, half_b, texts_a, texts_b = baseline
-    has_baseline = min(len(half_a), len(half_b)) >= MIN_POSTS_PER_SIDE
-    comparison = compare_embedding_sets(real, synthetic, real_texts, synthetic_texts, seed=seed)
-    reference = (
-        compare_embedding_sets(half_a, half_b, texts_a, texts_b, seed=seed) if has_baseline else {}
-    )
+Side = tuple[np.ndarray, np.ndarray]  # (unit vectors, texts) of one set
+
+
+def _group_metrics(real: Side, synthetic: Side, first_half: Side, second_half: Side, *, seed: int) -> dict[str, Any]:
     metrics: dict[str, Any] = {
-        "n": {"real": len(real), "synthetic": len(synthetic), "baseline": len(half_b) if has_baseline else None},
+        "n_posts": {"real": len(real[0]), "synthetic": len(synthetic[0]), "baseline": len(second_half[0])},
         "intra_set_similarity": {
-            "real": mean_pairwise_similarity(real),
-            "synthetic": mean_pairwise_similarity(synthetic),
-            "baseline": mean_pairwise_similarity(half_b) if has_baseline else None,
+            "real": mean_pairwise_similarity(real[0]),
+            "synthetic": mean_pairwise_similarity(synthetic[0]),
+            "baseline": mean_pairwise_similarity(second_half[0]),
         },
     }
-    for key, value in comparison.items():
-        metrics[key] = {"synthetic": value, "baseline": reference.get(key)}
-    mauve = metrics["mauve"]
-    mauve["reliable"] = min(len(real), len(synthetic)) >= MAUVE_RELIABLE_PER_SIDE
-    mauve["baseline_reliable"] = has_baseline and min(len(half_a), len(half_b)) >= MAUVE_RELIABLE_PER_SIDE
+    compared = _compare_or_none(real, synthetic, seed)
+    compared_baseline = _compare_or_none(first_half, second_half, seed)
+    for key, value in compared.items():
+        metrics[key] = value
+        metrics[f"{key}_baseline"] = compared_baseline[key]
+    metrics["mauve_reliable"] = min(len(real[0]), len(synthetic[0])) >= MAUVE_RELIABLE_PER_SIDE
     return metrics
+
+
+def _compare_or_none(reference: Side, other: Side, seed: int) -> dict[str, Any]:
+    if min(len(reference[0]), len(other[0])) < MIN_POSTS_PER_SIDE:
+        return dict.fromkeys(COMPARISON_KEYS)
+    return compare_embedding_sets(reference[0], other[0], reference[1], other[1], seed=seed)
+
+
+COMPARISON_KEYS: tuple[str, ...] = (
+    "nearest_real_cosine_mean", "nearest_real_cosine_median", "nearest_real_cosine_q25",
+    "nearest_real_cosine_q75", "top_k_recall", "precision", "recall", "density", "coverage",
+    "centroid_cosine", "frechet_distance", "classifier_auc", "mauve",
+)
 
 
 def compare_embedding_sets(
@@ -187,6 +203,8 @@ def compare_embedding_sets(
 
     Texts, when given, keep identical posts in one cross-validation fold of the classifier test.
     """
+    if min(len(real), len(synthetic)) < MIN_POSTS_PER_SIDE:
+        raise ValueError(f"each set needs at least {MIN_POSTS_PER_SIDE} rows, got {len(real)} and {len(synthetic)}")
     neighbours = _neighbour_metrics(real, synthetic, k=k)
     return {
         **neighbours,
@@ -220,12 +238,10 @@ def _neighbour_metrics(real: np.ndarray, synthetic: np.ndarray, *, k: int) -> di
 
     quartiles = np.quantile(nearest.astype(np.float64), [0.25, 0.5, 0.75])
     return {
-        "nearest_real_cosine": {
-            "mean": float(nearest.mean(dtype=np.float64)),
-            "median": float(quartiles[1]),
-            "q1": float(quartiles[0]),
-            "q3": float(quartiles[2]),
-        },
+        "nearest_real_cosine_mean": float(nearest.mean(dtype=np.float64)),
+        "nearest_real_cosine_median": float(quartiles[1]),
+        "nearest_real_cosine_q25": float(quartiles[0]),
+        "nearest_real_cosine_q75": float(quartiles[2]),
         # A real post is among the k nearest pooled neighbours iff it beats the k-th nearest synthetic one.
         "top_k_recall": float((nearest >= synthetic_radius).mean()),
         "precision": float(in_real_ball.mean()),

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from synth.errors import InputError
 from synth.metrics.semantic import (
     DEFINITIONS,
     classifier_auc,
@@ -52,64 +53,60 @@ def disjoint(geometry: dict[str, np.ndarray]) -> dict:
 
 def test_identical_sets_score_perfectly(identical: dict) -> None:
     metrics = identical["all"]
-    assert metrics["nearest_real_cosine"]["synthetic"] == {"mean": pytest.approx(1.0, abs=1e-6),
-                                                           "median": pytest.approx(1.0, abs=1e-6),
-                                                           "q1": pytest.approx(1.0, abs=1e-6),
-                                                           "q3": pytest.approx(1.0, abs=1e-6)}
+    for stat in ("mean", "median", "q25", "q75"):
+        assert metrics[f"nearest_real_cosine_{stat}"] == pytest.approx(1.0, abs=1e-6)
     for key in ("top_k_recall", "precision", "recall", "coverage"):
-        assert metrics[key]["synthetic"] == 1.0, key
-    assert metrics["centroid_cosine"]["synthetic"] == pytest.approx(1.0, abs=1e-6)
-    assert metrics["frechet_distance"]["synthetic"] == pytest.approx(0.0, abs=1e-9)
-    assert metrics["classifier_auc"]["synthetic"] == 0.5  # every copy scored against its twin: ties
-    assert metrics["mauve"]["synthetic"] == pytest.approx(1.0, abs=1e-6)
-    assert metrics["mauve"]["reliable"] is False  # 120 posts per side
+        assert metrics[key] == 1.0, key
+    assert metrics["centroid_cosine"] == pytest.approx(1.0, abs=1e-6)
+    assert metrics["frechet_distance"] == pytest.approx(0.0, abs=1e-9)
+    assert metrics["classifier_auc"] == 0.5  # every copy scored against its twin: ties
+    assert metrics["mauve"] == pytest.approx(1.0, abs=1e-6)
+    assert metrics["mauve_reliable"] is False  # 120 posts per side
     assert metrics["intra_set_similarity"]["real"] == pytest.approx(metrics["intra_set_similarity"]["synthetic"])
 
 
 def test_disjoint_sets_score_badly(disjoint: dict) -> None:
     metrics = disjoint["all"]
-    assert metrics["nearest_real_cosine"]["synthetic"]["q3"] < 0.35
+    assert metrics["nearest_real_cosine_q75"] < 0.35
     for key in ("top_k_recall", "precision", "recall", "coverage", "density"):
-        assert metrics[key]["synthetic"] <= 0.05, key
-    assert abs(metrics["centroid_cosine"]["synthetic"]) < 0.2
-    assert metrics["classifier_auc"]["synthetic"] > 0.95
-    assert metrics["frechet_distance"]["synthetic"] > 0.5
-    assert metrics["mauve"]["synthetic"] < 0.1
+        assert metrics[key] <= 0.05, key
+    assert abs(metrics["centroid_cosine"]) < 0.2
+    assert metrics["classifier_auc"] > 0.95
+    assert metrics["frechet_distance"] > 0.5
+    assert metrics["mauve"] < 0.1
 
 
 def test_baseline_sits_between_identical_and_disjoint(identical: dict, disjoint: dict) -> None:
     best, worst = identical["all"], disjoint["all"]
-    assert best["n"] == {"real": 120, "synthetic": 120, "baseline": 60}
+    assert best["n_posts"] == {"real": 120, "synthetic": 120, "baseline": 60}
     # Baselines do not depend on the synthetic set.
-    assert best["precision"]["baseline"] == worst["precision"]["baseline"]
+    assert best["precision_baseline"] == worst["precision_baseline"]
 
-    def between(key: str, higher_is_better: bool = True, stat: str | None = None) -> None:
-        def pick(value: dict, role: str) -> float:
-            return value[role][stat] if stat else value[role]
-
-        low, mid, high = pick(worst[key], "synthetic"), pick(best[key], "baseline"), pick(best[key], "synthetic")
+    def between(key: str, higher_is_better: bool = True) -> None:
+        low, mid, high = worst[key], best[f"{key}_baseline"], best[key]
         if not higher_is_better:
-            low, high = -low, -high
-            mid = -mid
+            low, mid, high = -low, -mid, -high
         assert low < mid <= high, (key, low, mid, high)
 
-    between("nearest_real_cosine", stat="mean")
+    between("nearest_real_cosine_mean")
     for key in ("top_k_recall", "precision", "recall", "coverage", "centroid_cosine", "mauve"):
         between(key)
     between("frechet_distance", higher_is_better=False)
     # Below 0.5 is chance, as above it: distinguishability is the distance from 0.5.
-    assert abs(worst["classifier_auc"]["synthetic"] - 0.5) > abs(best["classifier_auc"]["baseline"] - 0.5) > 0
+    assert abs(worst["classifier_auc"] - 0.5) > abs(best["classifier_auc_baseline"] - 0.5) > 0
 
 
-def test_groups_are_per_platform_and_one_sided_platforms_are_skipped(geometry: dict[str, np.ndarray]) -> None:
+def test_groups_are_per_platform_and_one_sided_platforms_get_none(geometry: dict[str, np.ndarray]) -> None:
     real = _posts(120)
     synthetic = _posts(120, platforms=("twitter", "youtube"), prefix="s")
     result = compare_semantic(real, synthetic, real_embeddings=geometry["real"],
                               synthetic_embeddings=geometry["real"], seed=0)
-    assert set(result) == {"all", "twitter", "skipped"}
-    assert set(result["skipped"]) == {"reddit", "youtube"}
-    assert "0 synthetic" in result["skipped"]["reddit"]
-    assert result["twitter"]["n"] == {"real": 60, "synthetic": 60, "baseline": 30}
+    assert list(result) == ["all", "reddit", "twitter", "youtube"]
+    assert result["twitter"]["n_posts"] == {"real": 60, "synthetic": 60, "baseline": 30}
+    assert result["youtube"]["n_posts"] == {"real": 0, "synthetic": 60, "baseline": 0}
+    assert result["youtube"]["precision"] is None and result["youtube"]["precision_baseline"] is None
+    assert result["reddit"]["precision"] is None and result["reddit"]["precision_baseline"] is not None
+    assert result["twitter"]["precision"] == 1.0  # the same vectors, whatever their labels
 
 
 def test_inputs_are_not_modified_and_raw_vectors_are_normalised(geometry: dict[str, np.ndarray]) -> None:
@@ -122,6 +119,12 @@ def test_inputs_are_not_modified_and_raw_vectors_are_normalised(geometry: dict[s
     pd.testing.assert_frame_equal(synthetic, before[1])
     assert np.array_equal(real_vectors, before[2]) and np.array_equal(synthetic_vectors, before[3])
     assert result["all"]["intra_set_similarity"]["real"] <= 1.0
+
+
+def test_missing_columns_are_refused_with_a_fix(geometry: dict[str, np.ndarray]) -> None:
+    with pytest.raises(InputError, match="no text column"):
+        compare_semantic(_posts(120).drop(columns="text"), _posts(120), real_embeddings=geometry["real"],
+                         synthetic_embeddings=geometry["real"])
 
 
 def test_misaligned_embeddings_are_refused(geometry: dict[str, np.ndarray]) -> None:
@@ -146,6 +149,6 @@ def test_frechet_distance_matches_the_closed_form_for_shifted_sets() -> None:
 
 
 def test_every_metric_has_a_definition(identical: dict) -> None:
-    reported = set(identical["all"]) - {"n"}
+    reported = {key.removesuffix("_baseline") for key in identical["all"]}
     assert reported == set(DEFINITIONS)
-    assert all(len(text) > 40 for text in DEFINITIONS.values())
+    assert all(len(text) > 20 for text in DEFINITIONS.values())
