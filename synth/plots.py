@@ -1,0 +1,154 @@
+"""Figures for the Compare pages and the report: plain functions that return plotly Figures.
+
+Conventions for every function here (please keep them when you add one):
+
+- Input is data (DataFrames, arrays, result dataclasses); output is a `plotly.graph_objects.Figure`. No
+  Streamlit, no file writing, no computing of metrics: the caller passes what to draw.
+- User text (post text, topic labels, model names, anything that came from a file or a model) goes through
+  `escape_label`/`hover_text` before it reaches a title, a legend, an axis or a hover: plotly renders a
+  subset of HTML in those, and user text is data, never markup.
+- Real data is drawn in `SOURCE_COLORS["real"]`, synthetic in `SOURCE_COLORS["synthetic"]`, everywhere.
+- Figures carry a short title and axis titles in words a newcomer understands; `template="plotly_white"`.
+- Tests check the figure dict (`fig.to_dict()`): traces, names, counts; not pixels.
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+from synth import schema
+
+SOURCE_COLORS: dict[str, str] = {schema.REAL: "#4C78A8", schema.SYNTHETIC: "#F58518"}
+SOURCE_SYMBOLS: dict[str, str] = {schema.REAL: "circle", schema.SYNTHETIC: "diamond"}
+PALETTE: tuple[str, ...] = tuple(qualitative.Plotly) + tuple(qualitative.Set2)
+TEMPLATE = "plotly_white"
+MISSING_LABEL = "(none)"
+
+
+def escape_label(value: object, max_chars: int = 60) -> str:
+    """A category value (topic, model, platform...) made safe and short for a legend or a title."""
+    text = MISSING_LABEL if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    if len(text) > max_chars:
+        text = text[: max_chars - 1] + "…"
+    return html.escape(text)
+
+
+def hover_text(texts: Sequence[object] | pd.Series, *, max_chars: int = 280, width: int = 60) -> list[str]:
+    """Post texts made safe and readable for a hover box: truncated, escaped, wrapped with <br>.
+
+    The escaping happens before the only markup we add (`<br>`), so a post containing `<b>` or
+    `<a href=...>` shows those characters literally.
+    """
+    out = []
+    for value in texts:
+        text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+        text = " ".join(text.split())
+        if len(text) > max_chars:
+            text = text[: max_chars - 1] + "…"
+        lines = textwrap.wrap(text, width=width, break_long_words=True) or [""]
+        out.append("<br>".join(html.escape(line) for line in lines))
+    return out
+
+
+def _colors_for(values: Sequence[str], color_by: str) -> dict[str, str]:
+    if color_by == schema.SOURCE:
+        return {value: SOURCE_COLORS.get(value, PALETTE[0]) for value in values}
+    return {value: PALETTE[index % len(PALETTE)] for index, value in enumerate(values)}
+
+
+def projection_scatter(
+    points: pd.DataFrame,
+    *,
+    color_by: str = schema.SOURCE,
+    x: str = "x",
+    y: str = "y",
+    text: str = schema.TEXT,
+    title: str = "",
+    marker_size: int = 5,
+) -> go.Figure:
+    """Scatter of a 2-D map of posts, one trace per value of `color_by`, post text on hover.
+
+    Each point's `customdata` is its row position in `points`, so a selection (plotly's lasso or box,
+    or Streamlit's `on_select`) maps back to rows with `points.iloc[positions]`. Real and synthetic posts
+    get different marker shapes when the colour is not the source.
+
+    Args:
+        points: one row per post with columns `x`, `y`, `text`, `source` and `color_by`.
+        color_by: the column that colours points (`source`, `platform`, `model`, `topic`...).
+        x, y: coordinate columns.
+        text: the column shown on hover.
+        title: figure title (escaped).
+        marker_size: point size in pixels.
+    """
+    missing = [column for column in (x, y, text, color_by) if column not in points.columns]
+    if missing:
+        raise ValueError(f"projection_scatter: missing column(s) {', '.join(missing)}")
+    groups = points[color_by].astype("string").fillna(MISSING_LABEL)
+    order = [str(value) for value in pd.unique(groups)]
+    if color_by == schema.SOURCE:
+        order = sorted(order, key=lambda value: (value != schema.REAL, value))
+    colors = _colors_for(order, color_by)
+    positions = np.arange(len(points))
+    hovers = np.asarray(hover_text(points[text].tolist()), dtype=object)
+    sources = points[schema.SOURCE].astype("string").fillna("") if schema.SOURCE in points else None
+    fig = go.Figure()
+    for value in order:
+        mask = (groups == value).to_numpy()
+        marker: dict[str, Any] = {"size": marker_size, "color": colors[value], "opacity": 0.7}
+        if sources is not None and color_by != schema.SOURCE:
+            marker["symbol"] = [SOURCE_SYMBOLS.get(source, "circle") for source in sources[mask]]
+        label = escape_label(value)
+        fig.add_trace(
+            go.Scattergl(
+                x=points[x].to_numpy()[mask], y=points[y].to_numpy()[mask], mode="markers", name=label,
+                marker=marker, customdata=positions[mask], text=hovers[mask],
+                hovertemplate="%{text}<extra>" + label + "</extra>",
+            )
+        )
+    fig.update_layout(
+        title=escape_label(title, 120) if title else None, template=TEMPLATE, dragmode="lasso",
+        legend={"title": {"text": escape_label(color_by)}, "itemsizing": "constant"},
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10}, height=600,
+    )
+    # Map axes have no units: hide the numbers, keep the aspect honest.
+    fig.update_xaxes(showticklabels=False, title=None, zeroline=False)
+    fig.update_yaxes(showticklabels=False, title=None, zeroline=False, scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def coverage_chart(clusters: pd.DataFrame, *, max_clusters: int = 30) -> go.Figure:
+    """Share of real vs synthetic posts in each real cluster, the gaps first.
+
+    Args:
+        clusters: `synth.coverage.CoverageReport.clusters`: columns `cluster`, `label`, `real_share`,
+            `synthetic_share`, `is_gap`.
+        max_clusters: show at most this many clusters (largest coverage gaps first).
+    """
+    shown = clusters.sort_values(["is_gap", "real_share"], ascending=[False, False]).head(max_clusters)
+    labels = [
+        f"{'⚠ ' if gap else ''}#{cluster} {escape_label(label, 40)}"
+        for cluster, label, gap in zip(shown["cluster"], shown["label"], shown["is_gap"], strict=True)
+    ]
+    fig = go.Figure()
+    for source, column in ((schema.REAL, "real_share"), (schema.SYNTHETIC, "synthetic_share")):
+        fig.add_trace(
+            go.Bar(
+                y=labels, x=shown[column] * 100, orientation="h", name=source,
+                marker_color=SOURCE_COLORS[source],
+                hovertemplate="%{y}: %{x:.1f}% of " + source + " posts<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        template=TEMPLATE, barmode="group", title="Where the posts fall: real clusters (⚠ = coverage gap)",
+        xaxis_title="% of posts in the cluster", yaxis={"autorange": "reversed"},
+        height=max(300, 26 * len(shown) + 120), margin={"l": 10, "r": 10, "t": 50, "b": 10},
+    )
+    return fig
