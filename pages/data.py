@@ -1,0 +1,75 @@
+"""Data page: upload real posts, check how each file was read and mapped, and see the validation report."""
+
+import streamlit as st
+
+from synth.errors import InputError
+from synth.io import MAX_ROWS, MAX_UPLOAD_MB
+from ui import ingest, state
+
+st.title("Upload real posts")
+st.caption(
+    f"CSV, TSV, JSON, JSON Lines, Parquet or Excel (.xlsx); X/Twitter API, Reddit, Telegram, YouTube and "
+    f"CrowdTangle exports are recognised. Up to {MAX_UPLOAD_MB} MB and {MAX_ROWS:,} rows per file. "
+    "One file per platform is fine: choose the platform of files that do not name one."
+)
+
+uploads = st.file_uploader(
+    "Files of posts", accept_multiple_files=True, key="data_uploads", max_upload_size=MAX_UPLOAD_MB,
+    help="Drag and drop several files at once.",
+) or []
+ingest.forget_other_uploads({upload.file_id for upload in uploads})
+
+loaded = []
+for upload in uploads:
+    with st.expander(ingest.plain(upload.name), expanded=True):
+        raw = ingest.read_upload(upload)
+        if isinstance(raw, InputError):
+            st.error(ingest.plain(raw), icon=":material/error:")
+            continue
+        st.caption("Read as " + ingest.describe(raw))
+        mapping, platform = ingest.mapping_widgets(raw, upload.file_id)
+        if mapping.platform is None and platform is None:
+            st.warning("Choose the platform of this file's posts to load it.", icon=":material/help:")
+            continue
+        try:
+            loaded.append(ingest.to_posts(raw, upload.file_id, mapping, platform))
+        except InputError as error:
+            st.error(ingest.plain(error), icon=":material/error:")
+
+if loaded:
+    posts, report = ingest.combine_files(loaded)
+    state.set_real_posts(posts, report)
+elif uploads:
+    st.info("No file is loaded yet: fix the problems above. Posts loaded earlier are kept.")
+
+posts, report = state.get_real_posts(), state.get_ingest_report()
+if posts is None or report is None:
+    st.info("Upload one or more files of posts to start.")
+    st.stop()
+
+st.subheader("Validation report")
+kept, read = st.columns(2)
+kept.metric("Posts kept", f"{report.rows_kept:,}")
+read.metric("Rows read", f"{report.rows_read:,}")
+st.dataframe(ingest.report_tables(report), hide_index=True, key="report_table")
+for file in report.files:
+    for reason, examples in file.examples.items():
+        st.caption(ingest.plain(f"{file.name}, {reason}, e.g.: " + "; ".join(examples)))
+    for note in file.notes:
+        st.caption(ingest.plain(f"{file.name}: {note}"))
+for note in report.notes:
+    st.caption(ingest.plain(note))
+if report.languages:
+    st.caption(ingest.plain("Languages (sample): " + ", ".join(
+        f"{language} {share:.0%}" for language, share in report.languages.items())))
+
+st.subheader("Per platform")
+stats, figure = ingest.stats_figure(posts)
+left, right = st.columns([2, 3])
+left.dataframe(stats, hide_index=True, key="stats_table",
+               column_config={c: st.column_config.NumberColumn(format="percent") for c in stats.columns
+                              if c.startswith("with_")})
+right.plotly_chart(figure, key="stats_chart")
+
+st.subheader("Preview")
+st.dataframe(posts.head(200), hide_index=True, key="preview_table")

@@ -1,0 +1,80 @@
+"""The Data page through app.py: uploads, mapping fixes, platform choice, the report and bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+TWEETS = b"id,tweet,likes\n1,Hello #world @friend https://t.co/x,3\n2,<script>alert(1)</script> plain text,1\n"
+REDDIT = b'{"text": "A reddit comment about things", "platform": "reddit"}\n' \
+         b'{"text": "Another comment \xf0\x9f\x8e\x89", "platform": "Reddit"}\n'
+
+
+@pytest.fixture()
+def app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
+    at.file_uploader(key="data_uploads").set_value([(name, data, "application/octet-stream") for name, data in files])
+    return at.run()
+
+
+def test_page_starts_empty(app: AppTest) -> None:
+    assert app.title[0].value == "Upload real posts"
+    assert any("Upload one or more files" in info.value for info in app.info)
+
+
+def test_upload_choose_platform_then_report(app: AppTest) -> None:
+    at = _upload(app, ("tweets.csv", TWEETS), ("reddit.jsonl", REDDIT))
+    assert not at.exception
+    # tweets.csv has no platform column: its posts wait for a platform; reddit.jsonl loads at once.
+    assert any("Choose the platform" in warning.value for warning in at.warning)
+    assert at.session_state["real_posts"]["platform"].tolist() == ["reddit", "reddit"]
+    platform_box = next(box for box in at.selectbox if box.key and box.key.startswith("platform_"))
+    platform_box.set_value("twitter")
+    at.run()
+    assert not at.exception and not at.error
+    posts = at.session_state["real_posts"]
+    assert sorted(posts["platform"].tolist()) == ["reddit", "reddit", "twitter", "twitter"]
+    # Text is kept as written, script tags included; the page shows it in a data grid, never as HTML.
+    assert "<script>alert(1)</script> plain text" in posts["text"].tolist()
+    assert [metric.value for metric in at.metric] == ["4", "4"]
+    report = at.session_state["ingest_report"]
+    assert report.platform_counts == {"reddit": 2, "twitter": 2}
+    assert [f.mapping["text"] for f in report.files] == ["tweet", "text"]
+    assert any("HTML-like tags" in caption.value.replace("\\", "") for caption in at.caption)
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_fixing_the_mapping_changes_the_posts(app: AppTest) -> None:
+    at = _upload(app, ("p.csv", b"note,words,platform\nignore this column please,the real post,x\n"))
+    assert at.session_state["real_posts"]["text"].tolist() == ["ignore this column please"]
+    at.selectbox(key=next(b.key for b in at.selectbox if b.key.startswith("map_text_"))).set_value("words")
+    at.run()
+    assert at.session_state["real_posts"]["text"].tolist() == ["the real post"]
+
+
+def test_bad_files_get_errors_and_good_ones_still_load(app: AppTest) -> None:
+    at = _upload(app, ("empty.csv", b""), ("junk.csv", bytes(range(256)) * 4), ("trunc.json", b'[{"text": "a"'),
+                 ("ok.csv", b"text,platform\nfine post,youtube\n"))
+    assert not at.exception
+    errors = " ".join(error.value for error in at.error).replace("\\", "")  # shown escaped: drop the escapes
+    assert "empty.csv: the file is empty" in errors
+    assert "junk.csv: this is not a text file" in errors
+    assert "trunc.json: the JSON ends early" in errors
+    assert at.session_state["real_posts"]["text"].tolist() == ["fine post"]
+
+
+def test_posts_loaded_earlier_are_kept_when_a_bad_file_replaces_them(app: AppTest) -> None:
+    at = _upload(app, ("ok.csv", b"text,platform\nfine post,youtube\n"))
+    at = _upload(at, ("bad.xls", b"whatever"))
+    assert "unsupported file type" in at.error[0].value.replace("\\", "")
+    assert at.session_state["real_posts"]["text"].tolist() == ["fine post"]
