@@ -6,15 +6,16 @@ the SDK's own, bounded by `max_retries`; `timeout` bounds each attempt.
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
+from types import ModuleType
+from typing import Any, ClassVar
 
 import anthropic
 import httpx2
 
 from synth.backends import _sdk
-from synth.backends.base import Backend, BackendError, Completion, Request
-from synth.backends.keys import Secret, require_key, scrub
+from synth.backends._cloud import CloudBackend
+from synth.backends.base import BackendError, Completion, Request
+from synth.backends.keys import require_key, scrub
 from synth.backends.registry import register
 
 KEY_VARIABLE = "ANTHROPIC_API_KEY"
@@ -29,7 +30,7 @@ DEFAULT_MAX_RETRIES = 2
 
 
 @register
-class AnthropicBackend(Backend):
+class AnthropicBackend(CloudBackend):
     """Claude chat models through the Messages API.
 
     Sampling options are not sent: the Messages API of anthropic SDK 2.x takes no temperature, top_p or
@@ -53,6 +54,9 @@ class AnthropicBackend(Backend):
     supports_completion = False
     supports_seed = False
     needs_key = KEY_VARIABLE
+    sdk: ClassVar[ModuleType] = anthropic
+    default_url = ANTHROPIC_URL
+    base_url_variable = BASE_URL_VARIABLE
 
     def __init__(
         self,
@@ -65,50 +69,22 @@ class AnthropicBackend(Backend):
         max_context: int = DEFAULT_MAX_CONTEXT,
         http_client: httpx2.AsyncClient | None = None,
     ) -> None:
-        super().__init__(model=model, max_context=max_context)
-        _sdk.validate_client_settings(timeout=timeout, max_retries=max_retries)
-        self.base_url = _sdk.resolve_base_url(base_url, BASE_URL_VARIABLE)
-        self.timeout = float(timeout)
-        self.max_retries = max_retries
-        self._key: Secret = require_key(KEY_VARIABLE, api_key, backend="anthropic")
-        self.model_version: str | None = None
-        self._http_client = http_client
-        self._client: anthropic.AsyncAnthropic | None = None
-        self._client_loop: asyncio.AbstractEventLoop | None = None
+        super().__init__(
+            model=model, max_context=max_context, base_url=base_url, timeout=timeout, max_retries=max_retries,
+            http_client=http_client,
+        )
+        self._key = require_key(KEY_VARIABLE, api_key, backend="anthropic")
 
-    @property
-    def public_base_url(self) -> str:
-        """The server's URL without any credentials in it."""
-        return _sdk.public_url(self.base_url or ANTHROPIC_URL)
-
-    def describe(self) -> dict[str, Any]:
-        """Backend, model, server and the model version seen in the last answer; never the key."""
-        return {
-            "backend": self.name,
-            "model": self.model,
-            "base_url": self.public_base_url,
-            "model_version": self.model_version,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-        }
-
-    def __repr__(self) -> str:
-        return f"AnthropicBackend(model={self.model!r}, base_url={self.public_base_url!r})"
-
-    def _sdk_client(self) -> anthropic.AsyncAnthropic:
-        """The SDK client for the running event loop; an injected http_client is always reused."""
-        loop = asyncio.get_running_loop()
-        if self._client is None or (self._http_client is None and self._client_loop is not loop):
-            # The key is always explicit, so the SDK never falls back to profiles or token files.
-            self._client = anthropic.AsyncAnthropic(
-                api_key=self._key.reveal(),
-                base_url=self.base_url or ANTHROPIC_URL,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-                http_client=self._http_client,
-            )
-            self._client_loop = loop
-        return self._client
+    def _make_client(self) -> anthropic.AsyncAnthropic:
+        # The key is always explicit, so the SDK never falls back to profiles or token files.
+        assert self._key is not None
+        return anthropic.AsyncAnthropic(
+            api_key=self._key.reveal(),
+            base_url=self.base_url or ANTHROPIC_URL,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            http_client=self._http_client,
+        )
 
     async def generate(self, request: Request) -> Completion:
         """One Messages call. Raises BackendError (fatal for auth, bad request, unknown model)."""
@@ -119,6 +95,11 @@ class AnthropicBackend(Backend):
             )
         system = "\n\n".join(m.content for m in request.messages if m.role == "system")
         turns = [{"role": m.role, "content": m.content} for m in request.messages if m.role != "system"]
+        if not turns:
+            raise BackendError(
+                "anthropic needs at least one user message besides the system prompt",
+                fatal=True, kind="bad_request",
+            )
         options = request.options
         params: dict[str, Any] = {
             "model": self.model,
@@ -132,11 +113,7 @@ class AnthropicBackend(Backend):
         try:
             response: Any = await self._sdk_client().messages.create(**params)
         except Exception as error:
-            mapped = _sdk.map_sdk_error(
-                error, sdk=anthropic, provider="anthropic", model=self.model, key=self._key,
-                key_variable=KEY_VARIABLE, where=self.public_base_url, timeout=self.timeout,
-                max_retries=self.max_retries,
-            )
+            mapped = self._backend_error(error)
             if mapped is None:
                 raise
             raise mapped from None
@@ -156,19 +133,11 @@ class AnthropicBackend(Backend):
             raise _sdk.malformed(
                 "anthropic", f"no text or token counts in {scrub(repr(response), self._key)[:300]}", self._key
             )
-        if isinstance(version, str) and version:
-            self.model_version = version
         return Completion(
             text="".join(texts),
             input_tokens=input_tokens,
             output_tokens=output_tokens,
             model=self.model,
             finish_reason=stop_reason if isinstance(stop_reason, str) else None,
-            model_version=version if isinstance(version, str) and version else None,
+            model_version=self._remember_version(version),
         )
-
-    async def aclose(self) -> None:
-        """Close the SDK client (and with it an http_client it was given)."""
-        if self._client is not None:
-            await self._client.close()
-            self._client = None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import random
 import threading
 from collections.abc import Callable
@@ -54,11 +55,18 @@ def _smollm2_check(package: Any) -> None:
 
 
 def _gemma_path(package: Any) -> Path:
-    """The assembled GGUF; assembled (and checksummed by the package) only when absent or the wrong size."""
+    """The assembled GGUF; assembled (and checksummed by the package) only when absent or the wrong size.
+
+    It is assembled beside the target and moved into place, so another process never loads a half file.
+    """
     target = Path(package.default_output_path())
     expected_size = sum(chunk.stat().st_size for chunk in package.chunk_paths())
     if not target.is_file() or target.stat().st_size != expected_size:
-        target = Path(package.assemble(target, overwrite=True))
+        partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
+        try:
+            os.replace(package.assemble(partial, overwrite=True), target)
+        finally:
+            partial.unlink(missing_ok=True)
     return target
 
 
@@ -194,10 +202,11 @@ class LocalBackend(Backend):
         if self._path is None:
             assert self._named is not None
             source, package = self._named
-            try:
-                self._path = source.locate(package)
-            except (OSError, ValueError) as error:
-                raise ConfigError(f"could not prepare local model {self.model!r}: {error}") from None
+            with _load_lock:  # two first calls must not build the same file at once
+                try:
+                    self._path = source.locate(package)
+                except (OSError, ValueError) as error:
+                    raise ConfigError(f"could not prepare local model {self.model!r}: {error}") from None
         return self._path
 
     def describe(self) -> dict[str, Any]:

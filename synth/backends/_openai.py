@@ -9,15 +9,17 @@ OpenAI's instruct models) still have.
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
+from types import ModuleType
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import httpx2
 import openai
 
 from synth.backends import _sdk
-from synth.backends.base import Backend, BackendError, Completion, GenerationOptions, Request
-from synth.backends.keys import Secret, find_key, require_key, scrub
+from synth.backends._cloud import CloudBackend
+from synth.backends.base import BackendError, Completion, GenerationOptions, Request
+from synth.backends.keys import find_key, require_key, scrub
 from synth.backends.registry import register
 
 KEY_VARIABLE = "OPENAI_API_KEY"
@@ -42,7 +44,7 @@ NO_KEY = "no-key-needed"
 
 
 @register
-class OpenAIBackend(Backend):
+class OpenAIBackend(CloudBackend):
     """Chat (and completion) models behind the OpenAI API or an OpenAI-compatible server.
 
     Args:
@@ -62,6 +64,9 @@ class OpenAIBackend(Backend):
     supports_chat = True
     supports_seed = True
     needs_key = KEY_VARIABLE
+    sdk: ClassVar[ModuleType] = openai
+    default_url = OPENAI_URL
+    base_url_variable = BASE_URL_VARIABLE
 
     def __init__(
         self,
@@ -74,54 +79,29 @@ class OpenAIBackend(Backend):
         max_context: int | None = None,
         http_client: httpx2.AsyncClient | None = None,
     ) -> None:
-        super().__init__(model=model, max_context=max_context or KNOWN_MODELS.get(model, DEFAULT_MAX_CONTEXT))
-        _sdk.validate_client_settings(timeout=timeout, max_retries=max_retries)
-        self.base_url = _sdk.resolve_base_url(base_url, BASE_URL_VARIABLE)
-        self.timeout = float(timeout)
-        self.max_retries = max_retries
-        self._key: Secret | None = (
-            require_key(KEY_VARIABLE, api_key, backend="openai") if self.base_url is None
+        if max_context is None:
+            max_context = KNOWN_MODELS.get(model, DEFAULT_MAX_CONTEXT)
+        super().__init__(
+            model=model, max_context=max_context, base_url=base_url, timeout=timeout, max_retries=max_retries,
+            http_client=http_client,
+        )
+        # OpenAI itself (no base_url, or its own URL given) needs a key and differs from compatible servers:
+        # chat models only (bar a few instruct models), and max_completion_tokens instead of max_tokens.
+        self._is_openai = self.base_url is None or urlsplit(self.base_url).hostname == "api.openai.com"
+        self._key = (
+            require_key(KEY_VARIABLE, api_key, backend="openai") if self._is_openai
             else find_key(KEY_VARIABLE, api_key)
         )
-        self.supports_completion = self.base_url is not None or model in COMPLETION_MODELS
-        self.model_version: str | None = None
-        self._http_client = http_client
-        self._client: openai.AsyncOpenAI | None = None
-        self._client_loop: asyncio.AbstractEventLoop | None = None
+        self.supports_completion = not self._is_openai or model in COMPLETION_MODELS
 
-    @property
-    def public_base_url(self) -> str:
-        """The server's URL without any credentials in it."""
-        return _sdk.public_url(self.base_url or OPENAI_URL)
-
-    def describe(self) -> dict[str, Any]:
-        """Backend, model, server and the model version seen in the last answer; never the key."""
-        return {
-            "backend": self.name,
-            "model": self.model,
-            "base_url": self.public_base_url,
-            "model_version": self.model_version,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-        }
-
-    def __repr__(self) -> str:
-        return f"OpenAIBackend(model={self.model!r}, base_url={self.public_base_url!r})"
-
-    def _sdk_client(self) -> openai.AsyncOpenAI:
-        """The SDK client for the running event loop (an httpx2 pool cannot outlive its loop, and Streamlit
-        runs a new loop per run); an injected http_client is always reused."""
-        loop = asyncio.get_running_loop()
-        if self._client is None or (self._http_client is None and self._client_loop is not loop):
-            self._client = openai.AsyncOpenAI(
-                api_key=self._key.reveal() if self._key is not None else NO_KEY,
-                base_url=self.base_url or OPENAI_URL,
-                timeout=self.timeout,
-                max_retries=self.max_retries,
-                http_client=self._http_client,
-            )
-            self._client_loop = loop
-        return self._client
+    def _make_client(self) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(
+            api_key=self._key.reveal() if self._key is not None else NO_KEY,
+            base_url=self.base_url or OPENAI_URL,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            http_client=self._http_client,
+        )
 
     async def generate(self, request: Request) -> Completion:
         """One chat or completion call. Raises BackendError (fatal for auth, bad request, unknown model)."""
@@ -140,15 +120,11 @@ class OpenAIBackend(Backend):
             else:
                 response = await client.chat.completions.create(
                     model=self.model,
-                    messages=[{"role": m.role, "content": m.content} for m in request.messages],  # type: ignore[misc]
+                    messages=[{"role": m.role, "content": m.content} for m in request.messages],
                     **self._sampling(request.options, chat=True),
                 )
         except Exception as error:
-            mapped = _sdk.map_sdk_error(
-                error, sdk=openai, provider="openai", model=self.model, key=self._key,
-                key_variable=KEY_VARIABLE, where=self.public_base_url, timeout=self.timeout,
-                max_retries=self.max_retries,
-            )
+            mapped = self._backend_error(error)
             if mapped is None:
                 raise
             raise mapped from None
@@ -157,7 +133,7 @@ class OpenAIBackend(Backend):
     def _sampling(self, options: GenerationOptions, *, chat: bool) -> dict[str, Any]:
         # OpenAI's own chat API replaced max_tokens (refused by its reasoning models); compatible servers
         # and the legacy completions endpoint still read max_tokens.
-        length_name = "max_completion_tokens" if chat and self.base_url is None else "max_tokens"
+        length_name = "max_completion_tokens" if chat and self._is_openai else "max_tokens"
         sampling: dict[str, Any] = {
             length_name: options.max_tokens,
             "temperature": options.temperature,
@@ -189,20 +165,11 @@ class OpenAIBackend(Backend):
             raise _sdk.malformed(
                 "openai", f"no text or token counts in {scrub(repr(response), self._key)[:300]}", self._key
             )
-        if isinstance(version, str) and version:
-            self.model_version = version
         return Completion(
             text=text,
             input_tokens=input_tokens,
             output_tokens=output_tokens,
             model=self.model,
             finish_reason=finish_reason if isinstance(finish_reason, str) else None,
-            model_version=version if isinstance(version, str) and version else None,
+            model_version=self._remember_version(version),
         )
-
-    async def aclose(self) -> None:
-        """Close the SDK client (and with it an http_client it was given)."""
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
-

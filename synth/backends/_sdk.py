@@ -30,6 +30,12 @@ def validate_client_settings(*, timeout: float, max_retries: int) -> None:
         raise ConfigError(f"max_retries must be a whole number >= 0, got {max_retries!r}")
 
 
+def validate_max_context(max_context: int) -> None:
+    """Raise ConfigError unless `max_context` is a positive whole number of tokens."""
+    if isinstance(max_context, bool) or not isinstance(max_context, int) or max_context < 1:
+        raise ConfigError(f"max_context must be a whole number of tokens >= 1, got {max_context!r}")
+
+
 def resolve_base_url(explicit: str | None, variable: str) -> str | None:
     """The base URL from the argument, then the environment variable; None means the provider's own.
 

@@ -171,3 +171,11 @@ def test_key_lookup_order_explicit_then_environment(monkeypatch, scripted):
 def test_bad_timeout_is_a_config_error():
     with pytest.raises(ConfigError, match="timeout must be"):
         create_backend("anthropic:claude-haiku-4-5", api_key=KEY, timeout=-1)
+
+
+def test_a_system_prompt_alone_is_refused_before_any_call(scripted):
+    server = scripted(message_ok())
+    with pytest.raises(BackendError) as caught:
+        run(backend(server).generate(Request(messages=(Message("system", "Be brief."),))))
+    assert caught.value.fatal and "user message" in str(caught.value)
+    assert server.requests == []

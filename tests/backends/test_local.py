@@ -139,3 +139,39 @@ def test_any_gguf_path_works_and_an_over_long_prompt_is_a_fatal_error():
     with pytest.raises(BackendError) as caught:
         asyncio.run(custom.generate(Request(prompt="rain " * 400, options=GenerationOptions(max_tokens=4))))
     assert caught.value.fatal and "n_ctx" in str(caught.value)
+
+
+class _ChunkedPackage:
+    """Stands in for gemma's package layout: chunks joined by `assemble` (counted) into a cache dir."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.chunks = [folder / "m.part00", folder / "m.part01"]
+        self.chunks[0].write_bytes(b"GGUF" + b"a" * 10)
+        self.chunks[1].write_bytes(b"b" * 6)
+        self.assembled = 0
+
+    def default_output_path(self) -> Path:
+        return self.folder / "cache" / "model.gguf"
+
+    def chunk_paths(self) -> list[Path]:
+        return self.chunks
+
+    def assemble(self, output_path: Path, overwrite: bool = False) -> Path:
+        self.assembled += 1
+        output_path.parent.mkdir(parents=True, exist_ok=True)
+        output_path.write_bytes(b"".join(chunk.read_bytes() for chunk in self.chunks))
+        return output_path
+
+
+def test_gemma_is_assembled_once_into_place_and_reassembled_when_damaged(tmp_path: Path):
+    package = _ChunkedPackage(tmp_path)
+    target = _local._gemma_path(package)
+    assert target == package.default_output_path()
+    assert target.read_bytes() == b"GGUF" + b"a" * 10 + b"b" * 6
+    assert [p.name for p in target.parent.iterdir()] == ["model.gguf"]  # no partial file left behind
+    _local._gemma_path(package)
+    assert package.assembled == 1  # present with the right size: reused
+    target.write_bytes(b"GGUF")  # a cut-short file
+    _local._gemma_path(package)
+    assert package.assembled == 2 and target.stat().st_size == 20

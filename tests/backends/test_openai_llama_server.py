@@ -14,19 +14,16 @@ pytestmark = pytest.mark.slow
 CHAT = (Message("system", "You write short tweets."), Message("user", "Write one tweet about rainy Mondays."))
 
 
-def test_chat_through_the_compatible_server(llama_server):
+def test_chat_through_the_compatible_server_from_two_event_loops(llama_server):
     backend = create_backend("openai:smollm2", base_url=llama_server, timeout=60, max_retries=0)
-
-    async def call():
-        try:
-            return await backend.generate(Request(messages=CHAT, options=GenerationOptions(max_tokens=8, seed=3)))
-        finally:
-            await backend.aclose()
-
-    completion = asyncio.run(call())
-    assert completion.text.strip()
-    assert completion.input_tokens > 10 and 0 < completion.output_tokens <= 8
-    assert completion.model_version  # the server names the model it ran
+    request = Request(messages=CHAT, options=GenerationOptions(max_tokens=8, seed=3))
+    # Streamlit starts a new event loop per run: the backend must build a fresh client for each.
+    first = asyncio.run(backend.generate(request))
+    second = asyncio.run(backend.generate(request))
+    asyncio.run(backend.aclose())
+    assert first.text.strip() and second.text == first.text  # same seed, same server
+    assert first.input_tokens > 10 and 0 < first.output_tokens <= 8
+    assert first.model_version  # the server names the model it ran
     assert backend.describe()["base_url"] == llama_server
 
 

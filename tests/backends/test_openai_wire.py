@@ -224,3 +224,18 @@ def test_explicit_key_wins_over_the_environment(monkeypatch, scripted):
     server = scripted(chat_ok())
     run(create_backend("openai:gpt-4o-mini", api_key=KEY, http_client=server.client()).generate(CHAT))
     assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"
+
+
+def test_openai_own_url_given_explicitly_still_needs_a_key_and_uses_its_length_field(scripted):
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        create_backend("openai:gpt-4o-mini", base_url="https://api.openai.com/v1")
+    server = scripted(chat_ok())
+    run(backend(server, base_url="https://api.openai.com/v1").generate(CHAT))
+    assert "max_completion_tokens" in server.body() and "max_tokens" not in server.body()
+
+
+def test_context_window_comes_from_known_models_or_the_setting():
+    assert create_backend("openai:gpt-4o-mini", api_key=KEY).max_context == 128_000
+    assert create_backend("openai:mistral", base_url="http://127.0.0.1:1/v1", max_context=32_000).max_context == 32_000
+    with pytest.raises(ConfigError, match="max_context must be"):
+        create_backend("openai:mistral", base_url="http://127.0.0.1:1/v1", max_context=0)
