@@ -28,6 +28,10 @@ for upload in uploads:
             continue
         st.caption("Read as " + ingest.describe(raw))
         mapping, platform = ingest.mapping_widgets(raw, upload.file_id)
+        if mapping.text is None:
+            st.warning("No column looks like post text: choose the text column to load this file.",
+                       icon=":material/help:")
+            continue
         if mapping.platform is None and platform is None:
             st.warning("Choose the platform of this file's posts to load it.", icon=":material/help:")
             continue
@@ -65,11 +69,10 @@ if report.languages:
 
 st.subheader("Per platform")
 stats, figure = ingest.stats_figure(posts)
-left, right = st.columns([2, 3])
-left.dataframe(stats, hide_index=True, key="stats_table",
-               column_config={c: st.column_config.NumberColumn(format="percent") for c in stats.columns
-                              if c.startswith("with_")})
-right.plotly_chart(figure, key="stats_chart")
+st.dataframe(stats, hide_index=True, key="stats_table",
+             column_config={c: st.column_config.NumberColumn(format="percent") for c in stats.columns
+                            if c.startswith("with_")})
+st.plotly_chart(figure, key="stats_chart")
 
 st.subheader("Preview")
 st.dataframe(posts.head(200), hide_index=True, key="preview_table")

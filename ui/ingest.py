@@ -70,8 +70,10 @@ def mapping_widgets(raw: RawFile, file_id: str) -> tuple[ColumnMapping, str | No
     for index, role in enumerate(ROLES):
         guess = getattr(raw.mapping, role)
         options = columns if role == "text" else [NONE, *columns]
+        # No text guess: the box starts empty and the page asks for a choice, rather than picking one.
+        default = options.index(guess) if guess in options else (None if role == "text" else 0)
         value = boxes[index % 4].selectbox(
-            _ROLE_LABELS[role], options, index=options.index(guess) if guess in options else 0,
+            _ROLE_LABELS[role], options, index=default, placeholder="Choose the text column...",
             key=f"map_{role}_{file_id}",
         )
         chosen[role] = None if value == NONE else value

@@ -78,3 +78,12 @@ def test_posts_loaded_earlier_are_kept_when_a_bad_file_replaces_them(app: AppTes
     at = _upload(at, ("bad.xls", b"whatever"))
     assert "unsupported file type" in at.error[0].value.replace("\\", "")
     assert at.session_state["real_posts"]["text"].tolist() == ["fine post"]
+
+
+def test_file_without_a_text_column_asks_for_one(app: AppTest) -> None:
+    at = _upload(app, ("numbers.csv", b"a,b,platform\n1,2,x\n3,4,x\n"))
+    assert any("choose the text column" in warning.value for warning in at.warning)
+    assert "real_posts" not in at.session_state
+    at.selectbox(key=next(b.key for b in at.selectbox if b.key.startswith("map_text_"))).set_value("b")
+    at.run()
+    assert at.session_state["real_posts"]["text"].tolist() == ["2", "4"]
