@@ -71,3 +71,15 @@ def positional_halves(real: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.nda
     positions = pd.DataFrame({PLATFORM: real[PLATFORM].to_numpy()})
     first, second = split_halves(positions, seed=seed)
     return first.index.to_numpy(), second.index.to_numpy()
+
+
+def covered_by(real: np.ndarray, other: np.ndarray, k: int) -> np.ndarray:
+    """For each real row, whether some `other` row lies inside its k-NN ball among the real rows
+    (Naeem et al.'s coverage, per point). All False when either set is too small to have a ball."""
+    if len(real) < 2 or len(other) == 0:
+        return np.zeros(len(real), dtype=bool)
+    radius = kth_neighbour_similarity(real, min(k, len(real) - 1)) - SIMILARITY_TOLERANCE
+    closest = np.full(len(real), -np.inf, dtype=np.float32)
+    for start, stop in blocks(other, len(real)):
+        closest = np.maximum(closest, (other[start:stop] @ real.T).max(axis=0))
+    return closest >= radius

@@ -1,0 +1,367 @@
+"""Multi-platform fidelity: do the differences BETWEEN platforms survive generation?
+
+Single-platform metrics can all look good while every platform sounds the same. `compare_multiplatform`
+answers four questions, each beside a real-vs-real baseline (real halves from
+`synth.metrics.baseline.split_halves`, the second half playing the synthetic set):
+
+- `fingerprint`: per platform, the mean of a few lexical features; per-platform distance real vs synthetic
+  and the rank correlation of the (platform x feature) matrices.
+- `recognisability`: a classifier trained on real posts to predict the platform, scored on held-out real
+  posts and on synthetic posts, and the ratio.
+- `geometry`: the matrix of distances between platform centroids in embedding space, real vs synthetic.
+- `topic_platform_coverage`: share of real (topic, platform) cells whose posts have synthetic neighbours.
+
+Every value is JSON-ready (floats, ints, None, never NaN); `DEFINITIONS` says how each is computed.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synth.errors import InputError
+from synth.metrics._geometry import centroid, covered_by, positional_halves, unit_rows
+from synth.schema import PLATFORM, TEXT, TOPIC
+
+# Lexical features of the fingerprint: per-post columns of synth.metrics.lexical.lexical_features.
+FINGERPRINT_FEATURES: tuple[str, ...] = (
+    "chars", "tokens", "hashtags", "mentions", "urls", "emoji", "has_question", "has_exclamation",
+    "uppercase_ratio", "flesch_kincaid_grade",
+)
+COVERAGE_K = 5
+CLASSIFIER_MAX_TRAIN = 6000
+NO_TOPIC = "(no topic)"
+
+DEFINITIONS: dict[str, str] = {
+    "fingerprint_distance": (
+        "Per platform: root mean square, over the fingerprint features (" + ", ".join(FINGERPRINT_FEATURES)
+        + "; per-post values from synth.metrics.lexical.lexical_features), of the difference between the "
+        "platform's mean feature value in the synthetic and in the real posts, each feature divided by its "
+        "standard deviation over all real posts. 0 is identical; lower is better."
+    ),
+    "fingerprint_rank_correlation": (
+        "Spearman rank correlation between the real and the synthetic (platform x feature) matrices of "
+        "standardised feature means, each feature centred on its mean over the platforms first, so only the "
+        "differences between platforms count. 1 when the platforms differ in the same way; needs 2 or more "
+        "platforms present in both sets."
+    ),
+    "recognisability_real": (
+        "Balanced accuracy (mean per-platform recall) of a logistic regression predicting the platform from the "
+        "embedding and standardised log(1 + count) features (characters, tokens, hashtags, mentions, URLs, "
+        f"emoji), trained on the first real half (at most {CLASSIFIER_MAX_TRAIN} posts, seeded sample) and "
+        "scored on the held-out second real half: how recognisable real platforms are."
+    ),
+    "recognisability_synthetic": (
+        "The same classifier's balanced accuracy on the synthetic posts of the platforms it was trained on."
+    ),
+    "recognisability_ratio": (
+        "recognisability_synthetic / recognisability_real: 1 when synthetic posts are as recognisable as real "
+        "ones; below 1 when the platforms blur together."
+    ),
+    "geometry_distance": (
+        "Per set, the matrix of cosine distances (1 - cosine) between platform centroids (mean embedding of the "
+        "platform's posts) for platforms present in both sets."
+    ),
+    "geometry_correlation": (
+        "Pearson correlation between the upper triangles of the real and the synthetic centroid-distance "
+        "matrices; needs 3 or more platforms (3 pairs). 1 when the platforms sit in the same arrangement."
+    ),
+    "geometry_mean_abs_difference": (
+        "Mean absolute difference between the upper triangles of the real and synthetic centroid-distance "
+        "matrices (2 or more platforms). 0 is identical; lower is better."
+    ),
+    "topic_platform_coverage": (
+        f"Share of the real (topic, platform) cells with at least one real post whose k-NN ball (k={COVERAGE_K}, "
+        "cosine on embeddings, among the real posts of that platform) contains a synthetic post of that "
+        "platform. Topics come from the `topic` column (one cell per platform when there is none). Higher "
+        "is better, in [0, 1]."
+    ),
+    "topic_platform_post_coverage": (
+        "Mean over the real (topic, platform) cells of the share of the cell's real posts covered as above."
+    ),
+}
+
+
+def compare_multiplatform(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    *,
+    real_embeddings: np.ndarray,
+    synthetic_embeddings: np.ndarray,
+    seed: int = 0,
+    real_features: pd.DataFrame | None = None,
+    synthetic_features: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """Multi-platform metrics of synthetic against real posts (see the module docstring).
+
+    Args:
+        real: real posts (`platform`, `text`, optional `topic` columns). Not modified.
+        synthetic: synthetic posts (same columns). Not modified.
+        real_embeddings: one row per real post, in row order.
+        synthetic_embeddings: one row per synthetic post, in row order.
+        seed: seed of the real halves and of the classifier's sample.
+        real_features: per-post lexical features of `real` when already computed (rows aligned); else
+            computed with synth.metrics.lexical.lexical_features.
+        synthetic_features: the same for `synthetic`.
+
+    Returns:
+        `{"platforms": {"real": [...], "synthetic": [...], "shared": [...]}, "fingerprint": {...},
+        "recognisability": {...}, "geometry": {...}, "topic_platform_coverage": {...}}`, each section with its
+        values and `_baseline` siblings.
+
+    Raises:
+        InputError: a set lacks a `platform` or `text` column.
+    """
+    for frame, name in ((real, "real posts"), (synthetic, "synthetic posts")):
+        missing = [column for column in (PLATFORM, TEXT) if column not in frame.columns]
+        if missing:
+            raise InputError(f"{name}: no {', '.join(missing)} column. Load them with synth.io.load_posts.")
+    real_vectors = unit_rows(real_embeddings, len(real), "real_embeddings")
+    synthetic_vectors = unit_rows(synthetic_embeddings, len(synthetic), "synthetic_embeddings")
+    real_platforms = real[PLATFORM].astype("string").fillna("").to_numpy(dtype=object)
+    synthetic_platforms = synthetic[PLATFORM].astype("string").fillna("").to_numpy(dtype=object)
+    if len(real) >= 2:
+        first, second = positional_halves(real, seed)
+    else:
+        first = second = np.array([], dtype=np.int64)
+
+    if real_features is None or synthetic_features is None:
+        from synth.metrics.lexical import lexical_features
+
+        real_features = lexical_features(real)
+        synthetic_features = lexical_features(synthetic)
+    real_matrix = real_features.loc[:, list(FINGERPRINT_FEATURES)].to_numpy(dtype=float)
+    synthetic_matrix = synthetic_features.loc[:, list(FINGERPRINT_FEATURES)].to_numpy(dtype=float)
+    real_counts = _count_matrix(real)
+    synthetic_counts = _count_matrix(synthetic)
+    real_topics = _topics(real)
+    shared = sorted(set(real_platforms) & set(synthetic_platforms))
+
+    return _plain({
+        "platforms": {
+            "real": sorted(set(real_platforms)), "synthetic": sorted(set(synthetic_platforms)), "shared": shared,
+        },
+        "fingerprint": _paired(
+            fingerprint,
+            (real_matrix, real_platforms), (synthetic_matrix, synthetic_platforms),
+            (real_matrix[first], real_platforms[first]), (real_matrix[second], real_platforms[second]),
+            scale=real_matrix,
+        ),
+        "recognisability": recognisability(
+            (np.hstack([real_vectors, real_counts]), real_platforms),
+            (np.hstack([synthetic_vectors, synthetic_counts]), synthetic_platforms),
+            first, second, seed=seed, embedding_dim=real_vectors.shape[1],
+        ),
+        "geometry": _paired(
+            geometry,
+            (real_vectors, real_platforms), (synthetic_vectors, synthetic_platforms),
+            (real_vectors[first], real_platforms[first]), (real_vectors[second], real_platforms[second]),
+        ),
+        "topic_platform_coverage": _paired(
+            topic_platform_coverage,
+            (real_vectors, real_platforms, real_topics), (synthetic_vectors, synthetic_platforms),
+            (real_vectors[first], real_platforms[first], real_topics[first]),
+            (real_vectors[second], real_platforms[second]),
+        ),
+    })
+
+
+# The comparison values of each section that get a `_baseline` sibling (the rest describes one run).
+_BASELINE_KEYS = {"distance", "rank_correlation", "correlation", "mean_abs_difference", "value", "post_coverage"}
+
+
+def _paired(function: Any, real: tuple, synthetic: tuple, first: tuple, second: tuple, **options: Any) -> dict:
+    """`function(real, synthetic)`, each comparison value beside `<key>_baseline` from `function(first, second)`."""
+    out = dict(function(*real, *synthetic, **options))
+    baseline = function(*first, *second, **options)
+    for key in _BASELINE_KEYS & set(baseline):
+        out[f"{key}_baseline"] = baseline[key]
+    return out
+
+
+def fingerprint(
+    real: np.ndarray, real_platforms: np.ndarray, synthetic: np.ndarray, synthetic_platforms: np.ndarray,
+    *, scale: np.ndarray,
+) -> dict[str, Any]:
+    """Platform fingerprints (standardised feature means) and how they compare (see DEFINITIONS)."""
+    spread = np.nanstd(scale, axis=0, ddof=1) if len(scale) > 1 else np.ones(scale.shape[1])
+    spread = np.where(np.isfinite(spread) & (spread > 0), spread, 1.0)
+    shared = sorted(set(real_platforms) & set(synthetic_platforms))
+    real_means = _platform_means(real / spread, real_platforms, shared)
+    synthetic_means = _platform_means(synthetic / spread, synthetic_platforms, shared)
+    distance = {
+        platform: _rms(real_means[i] - synthetic_means[i]) for i, platform in enumerate(shared)
+    }
+    correlation = None
+    if len(shared) >= 2:
+        centred_real = real_means - np.nanmean(real_means, axis=0)
+        centred_synthetic = synthetic_means - np.nanmean(synthetic_means, axis=0)
+        correlation = _spearman(centred_real.ravel(), centred_synthetic.ravel())
+    return {
+        "features": list(FINGERPRINT_FEATURES),
+        "real": _matrix_dict(real_means, shared),
+        "synthetic": _matrix_dict(synthetic_means, shared),
+        "distance": distance,
+        "rank_correlation": correlation,
+    }
+
+
+def recognisability(
+    real: tuple[np.ndarray, np.ndarray],
+    synthetic: tuple[np.ndarray, np.ndarray],
+    train_rows: np.ndarray,
+    held_out_rows: np.ndarray,
+    *,
+    seed: int,
+    embedding_dim: int,
+) -> dict[str, Any]:
+    """Platform classifier trained on real posts, scored on held-out real and on synthetic posts."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    features, platforms = real
+    train_rows = _sample(train_rows, CLASSIFIER_MAX_TRAIN, np.random.default_rng(seed))
+    classes = sorted(set(platforms[train_rows]))
+    empty = {"platforms": classes, "real": None, "synthetic": None, "ratio": None}
+    if len(classes) < 2:
+        return {**empty, "note": "needs real posts of 2 or more platforms"}
+    scaler = StandardScaler().fit(features[train_rows, embedding_dim:])
+
+    def prepare(matrix: np.ndarray) -> np.ndarray:
+        return np.hstack([matrix[:, :embedding_dim], scaler.transform(matrix[:, embedding_dim:])])
+
+    model = LogisticRegression(max_iter=1000, class_weight="balanced")
+    model.fit(prepare(features[train_rows]), platforms[train_rows])
+    held_out = held_out_rows[np.isin(platforms[held_out_rows], classes)]
+    real_score = _balanced_accuracy(platforms[held_out], model.predict(prepare(features[held_out])))
+    synthetic_features, synthetic_platforms = synthetic
+    known = np.isin(synthetic_platforms, classes)
+    synthetic_score = _balanced_accuracy(
+        synthetic_platforms[known], model.predict(prepare(synthetic_features[known]))
+    )
+    ratio = synthetic_score / real_score if real_score and synthetic_score is not None else None
+    return {"platforms": classes, "real": real_score, "synthetic": synthetic_score, "ratio": ratio}
+
+
+def geometry(
+    real: np.ndarray, real_platforms: np.ndarray, synthetic: np.ndarray, synthetic_platforms: np.ndarray
+) -> dict[str, Any]:
+    """Centroid-distance matrices of the shared platforms and how they agree (see DEFINITIONS)."""
+    shared = sorted(set(real_platforms) & set(synthetic_platforms))
+    real_distances = _centroid_distances(real, real_platforms, shared)
+    synthetic_distances = _centroid_distances(synthetic, synthetic_platforms, shared)
+    upper = np.triu_indices(len(shared), k=1)
+    real_pairs, synthetic_pairs = real_distances[upper], synthetic_distances[upper]
+    correlation = None
+    if len(real_pairs) >= 3 and np.std(real_pairs) > 0 and np.std(synthetic_pairs) > 0:
+        correlation = float(np.corrcoef(real_pairs, synthetic_pairs)[0, 1])
+    return {
+        "platforms": shared,
+        "real": real_distances.tolist(),
+        "synthetic": synthetic_distances.tolist(),
+        "correlation": correlation,
+        "mean_abs_difference": float(np.abs(real_pairs - synthetic_pairs).mean()) if len(real_pairs) else None,
+    }
+
+
+def topic_platform_coverage(
+    real: np.ndarray, real_platforms: np.ndarray, real_topics: np.ndarray,
+    synthetic: np.ndarray, synthetic_platforms: np.ndarray,
+) -> dict[str, Any]:
+    """Which real (topic, platform) cells have synthetic neighbours (see DEFINITIONS)."""
+    covered = np.zeros(len(real), dtype=bool)
+    for platform in set(real_platforms):
+        rows = np.flatnonzero(real_platforms == platform)
+        covered[rows] = covered_by(real[rows], synthetic[synthetic_platforms == platform], COVERAGE_K)
+    cells = (
+        pd.DataFrame({"topic": real_topics, "platform": real_platforms, "covered": covered})
+        .groupby(["topic", "platform"], sort=True)["covered"]
+        .agg(n_real="size", covered_share="mean")
+        .reset_index()
+    )
+    if cells.empty:
+        return {"value": None, "post_coverage": None, "cells": []}
+    return {
+        "value": float((cells["covered_share"] > 0).mean()),
+        "post_coverage": float(cells["covered_share"].mean()),
+        "cells": cells.to_dict(orient="records"),
+    }
+
+
+def _balanced_accuracy(truth: np.ndarray, predicted: np.ndarray) -> float | None:
+    """Mean over the platforms present in `truth` of the share of their posts predicted right."""
+    if len(truth) == 0:
+        return None
+    return float(np.mean([np.mean(predicted[truth == label] == label) for label in np.unique(truth)]))
+
+
+def _count_matrix(posts: pd.DataFrame) -> np.ndarray:
+    from synth.text import count_features
+
+    return np.log1p(count_features(posts[TEXT]).to_numpy(dtype=float))
+
+
+def _topics(posts: pd.DataFrame) -> np.ndarray:
+    if TOPIC not in posts.columns:
+        return np.full(len(posts), NO_TOPIC, dtype=object)
+    return posts[TOPIC].astype("string").fillna(NO_TOPIC).to_numpy(dtype=object)
+
+
+def _platform_means(matrix: np.ndarray, platforms: np.ndarray, order: list[str]) -> np.ndarray:
+    out = np.full((len(order), matrix.shape[1]), np.nan)
+    for i, platform in enumerate(order):
+        rows = matrix[platforms == platform]
+        counted = np.isfinite(rows).sum(axis=0)
+        totals = np.where(np.isfinite(rows), rows, 0.0).sum(axis=0)
+        out[i] = np.where(counted > 0, totals / np.maximum(counted, 1), np.nan)  # NaN-skipping mean
+    return out
+
+
+def _centroid_distances(vectors: np.ndarray, platforms: np.ndarray, order: list[str]) -> np.ndarray:
+    if not order:
+        return np.zeros((0, 0))
+    centroids = np.array([centroid(vectors[platforms == platform]) for platform in order])
+    distances = np.clip(1.0 - centroids @ centroids.T, 0.0, 2.0)
+    np.fill_diagonal(distances, 0.0)
+    return distances
+
+
+def _rms(values: np.ndarray) -> float | None:
+    finite = values[np.isfinite(values)]
+    return float(np.sqrt(np.mean(finite**2))) if len(finite) else None
+
+
+def _spearman(first: np.ndarray, second: np.ndarray) -> float | None:
+    from scipy.stats import spearmanr
+
+    keep = np.isfinite(first) & np.isfinite(second)
+    if keep.sum() < 3 or np.ptp(first[keep]) == 0 or np.ptp(second[keep]) == 0:
+        return None
+    return float(spearmanr(first[keep], second[keep]).statistic)
+
+
+def _matrix_dict(means: np.ndarray, platforms: list[str]) -> dict[str, dict[str, float | None]]:
+    return {
+        platform: {feature: means[i, j] for j, feature in enumerate(FINGERPRINT_FEATURES)}
+        for i, platform in enumerate(platforms)
+    }
+
+
+def _sample(rows: np.ndarray, limit: int, rng: np.random.Generator) -> np.ndarray:
+    return np.sort(rng.choice(rows, size=limit, replace=False)) if len(rows) > limit else rows
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready copy: numpy scalars to Python, NaN and infinities to None, containers recursively."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
