@@ -144,7 +144,7 @@ def malformed(provider: str, detail: str, key: Secret | None) -> BackendError:
 
 def _provider_message(error: Exception) -> str:
     """The human message in an error body, cut to MAX_MESSAGE_CHARS."""
-    text = _body_message(error).strip()
+    text = _body_message(error).strip().rstrip(".")  # our messages add their own full stop
     return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS] + "..."
 
 

@@ -21,7 +21,7 @@ MASK = "***"
 
 # Shapes of provider keys, scrubbed from provider messages even when they are not our key
 # (OpenAI echoes a partly masked key in its 401 message).
-_KEY_PATTERN = re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_\-*.]{6,}")
+_KEY_PATTERN = re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_\-*.]{5,}[A-Za-z0-9_*]")
 
 
 class Secret:
