@@ -47,7 +47,11 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG", "png"),
     (b"\xff\xd8\xff", "jpeg"),
 )
-_REAL_EXTENSION = {"parquet": ".parquet", "zip": ".xlsx (if it is an Excel workbook) or unzip it", "xls": ".xls"}
+_REAL_EXTENSION = {
+    "parquet": ".parquet",
+    "zip": ".xlsx (if it is an Excel workbook) or unzip it",
+    "xls": ".xls and save it as .xlsx",
+}
 
 
 def read_source(source: Source, name: str | None = None) -> tuple[bytes, str]:
@@ -102,11 +106,15 @@ def detect_format(data: bytes, name: str) -> str:
     signature = next((kind for magic, kind in _SIGNATURES if data.startswith(magic)), None)
     expected = {"parquet": "parquet", "xlsx": "zip"}.get(declared)
     if signature != expected:
-        if signature is not None:
-            real = _REAL_EXTENSION.get(signature, f"a {signature.upper()} file, not posts")
+        if signature in _REAL_EXTENSION:
             raise InputError(
                 f"{name}: the name says {extension} but the contents are {signature.upper()}. "
-                f"Rename it to {real}, or upload the right file."
+                f"Rename it to {_REAL_EXTENSION[signature]}, or upload the right file."
+            )
+        if signature is not None:
+            raise InputError(
+                f"{name}: the name says {extension} but the contents are {signature.upper()}, not posts. "
+                f"Upload the export of the posts itself ({SUPPORTED})."
             )
         if expected is not None:
             raise InputError(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -184,8 +183,3 @@ def load_files(sources: list[Source] | list[tuple[str, bytes]], *, text_column: 
             loaded.append(load_posts(source, text_column=text_column, platform_column=platform_column,
                                      platform=platform, id_column=id_column))
     return combine(loaded)
-
-
-def file_name(source: Source) -> str:
-    """The display name of a source (its file name for paths)."""
-    return Path(source).name if isinstance(source, (str, Path)) else getattr(source, "name", "upload")
