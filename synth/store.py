@@ -93,6 +93,7 @@ CREATE TABLE IF NOT EXISTS responses (
     input_tokens INTEGER NOT NULL,
     output_tokens INTEGER NOT NULL,
     model TEXT NOT NULL,
+    model_version TEXT,
     finish_reason TEXT,
     created_at REAL NOT NULL
 );
@@ -306,7 +307,7 @@ class RunStore:
                 (
                     DONE, completion.text, int(outcome.refusal), len(outcome.posts), completion.input_tokens,
                     completion.output_tokens, outcome.cost_usd, outcome.latency_s, int(outcome.cached),
-                    completion.model, completion.finish_reason, outcome.started_at, now, call.call_id, DONE,
+                    model_version(completion), completion.finish_reason, outcome.started_at, now, call.call_id, DONE,
                 ),
             ).rowcount
             if updated:
@@ -372,6 +373,11 @@ class RunStore:
         return [dict(row) for row in rows]
 
 
+def model_version(completion: Completion) -> str:
+    """The exact model that answered when the provider says, else the model name."""
+    return completion.model_version or completion.model
+
+
 def post_id(call_id: str, position: int) -> str:
     """A post's id: its call's id and its place in the call's answer (stable across resumes)."""
     return f"syn-{call_id}-{position}"
@@ -412,16 +418,16 @@ class ResponseCache:
             return None
         return Completion(
             text=row["text"], input_tokens=row["input_tokens"], output_tokens=row["output_tokens"],
-            model=row["model"], finish_reason=row["finish_reason"],
+            model=row["model"], finish_reason=row["finish_reason"], model_version=row["model_version"],
         )
 
     def put(self, key: str, completion: Completion) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO responses (key, text, input_tokens, output_tokens, model, finish_reason, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO responses (key, text, input_tokens, output_tokens, model, model_version, "
+            "finish_reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 key, completion.text, completion.input_tokens, completion.output_tokens, completion.model,
-                completion.finish_reason, time.time(),
+                completion.model_version, completion.finish_reason, time.time(),
             ),
         )
 

@@ -63,6 +63,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from synth.backends.base import GenerationOptions
+    from synth.backends.registry import create_backend
     from synth.cli.progress import ProgressPrinter
     from synth.generate import COMPLETED, GenerationConfig, ModelConfig, plan_run, run_generation
 
@@ -76,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
         )
         for spec in args.model
     )
+    # Build the backends now: a missing key fails before any work, and base models get completion prompts.
+    backends = {model.spec: create_backend(model.spec, **model.settings) for model in models}
+    models = tuple(_strategy_for_capabilities(model, backends[model.spec], args.strategy) for model in models)
     options = None
     if args.max_tokens is not None or args.temperature != 0.9:
         max_tokens = args.max_tokens if args.max_tokens is not None else min(256 * args.posts_per_call, 2048)
@@ -93,11 +97,21 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(estimate.__dict__, indent=2, default=str))
         return 0
     try:
-        result = run_generation(plan, args.out, on_progress=ProgressPrinter())
+        result = run_generation(plan, args.out, on_progress=ProgressPrinter(), backends=backends)
     except KeyboardInterrupt:
         print(f"interrupted; finish the run with: python -m synth resume {args.out}", file=sys.stderr)
         return 130
     return report(result, COMPLETED)
+
+
+def _strategy_for_capabilities(model: Any, backend: Any, strategy: str) -> Any:
+    """A base model (no chat) gets the completion strategy; say so on stderr."""
+    import dataclasses
+
+    if not backend.supports_chat and strategy != "completion":
+        print(f"note: {model.spec} is a base model; it gets 'completion' prompts", file=sys.stderr)
+        return dataclasses.replace(model, strategy="completion")
+    return model
 
 
 def report(result: Any, completed: str) -> int:

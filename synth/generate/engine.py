@@ -23,6 +23,7 @@ from typing import Any
 from synth.backends.base import Backend, BackendError, Completion
 from synth.backends.registry import create_backend
 from synth.costs import PriceTable, load_prices
+from synth.errors import ConfigError
 from synth.generate.config import GenerationConfig, ModelConfig
 from synth.generate.limits import RateLimiter
 from synth.parsing import parse_posts
@@ -138,11 +139,12 @@ class _State:
 
     def snapshot(self) -> Progress:
         t = self.totals
+        spend = float(t["cost_usd"]) if self.all_priced and not t["unpriced"] else None
         return Progress(
             run_id=self.store.run_id, status=self.status, total_calls=int(t["calls"]), done_calls=int(t["done"]),
             failed_calls=int(t["failed"]), cached_calls=int(t["cached"]), planned_posts=int(t["planned_posts"]),
             posts=int(t["posts"]), refusals=int(t["refusals"]), input_tokens=int(t["input_tokens"]),
-            output_tokens=int(t["output_tokens"]), spend_usd=float(t["cost_usd"]) if self.all_priced and not t["unpriced"] else None,
+            output_tokens=int(t["output_tokens"]), spend_usd=spend,
             budget_usd=self.budget_usd, elapsed_s=time.monotonic() - self.started,
             latest_posts=tuple(self.latest), message=self.message,
         )
@@ -197,6 +199,7 @@ async def execute(
             if model.spec in needed and model.spec not in ready:
                 ready[model.spec] = create_backend(model.spec, **model.settings)
                 owned.append(ready[model.spec])
+        _check_capabilities(pending, ready)
         store.set_backends({spec: _describe(backend) for spec, backend in ready.items()})
         store.set_status(RUNNING)
         _notify(on_progress, state)
@@ -378,6 +381,21 @@ async def _release_budget(worst_case: float, ctx: _WorkerContext) -> None:
 def _notify(on_progress: ProgressCallback | None, state: _State) -> None:
     if on_progress is not None:
         on_progress(state.snapshot())
+
+
+def _check_capabilities(pending: list[CallRecord], backends: Mapping[str, Backend]) -> None:
+    """Refuse, before any call, prompts a model cannot take (chat messages to a base model...)."""
+    for call in pending:
+        backend = backends[call.model_spec]
+        if call.request.messages and not backend.supports_chat:
+            raise ConfigError(
+                f"{call.model_spec} is a base model without chat: use the 'completion' prompt strategy for it "
+                "(--strategy completion, or ModelConfig(strategy='completion'))"
+            )
+        if call.request.prompt is not None and not backend.supports_completion:
+            raise ConfigError(
+                f"{call.model_spec} takes chat messages only: use a chat prompt strategy for it, not 'completion'"
+            )
 
 
 def _describe(backend: Backend) -> dict[str, Any]:

@@ -296,3 +296,12 @@ def test_config_round_trips_through_the_store(real_posts: pd.DataFrame) -> None:
     restored = GenerationConfig.from_dict(json.loads(json.dumps(saved)))
     assert restored.options == config.options and restored.topics == config.topics
     assert restored.models[0].settings == {"base_url": "http://x"}
+
+
+def test_chat_prompts_to_a_base_model_are_refused_before_any_call(real_posts: pd.DataFrame, tmp_path: Path) -> None:
+    base_model = DoubleBackend(model="echo")
+    base_model.supports_chat = False
+    plan = plan_run(make_config(), real_posts)
+    with pytest.raises(ConfigError, match="base model without chat.*completion"):
+        run_generation(plan, tmp_path / "run", backends={"double:echo": base_model})
+    assert base_model.calls == 0
