@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import state
+from ui import embeddings, state
 
 st.set_page_config(page_title="Synthetic social media lab", page_icon=":material/hub:", layout="wide")
 
@@ -11,9 +11,13 @@ PAGES = {
     "Real data": [
         st.Page("pages/data.py", title="Upload posts", icon=":material/upload_file:", default=True),
     ],
+    "Compare": [
+        st.Page("pages/embeddings.py", title="Embeddings", icon=":material/scatter_plot:"),
+    ],
 }
 
 navigation = st.navigation(PAGES)
+embeddings.start_umap_warmup()  # UMAP compiles for 15-45 s on first use: do it before anyone asks for a map
 
 with st.sidebar:
     real, synthetic = state.get_real_posts(), state.get_synthetic_posts()

@@ -76,9 +76,9 @@ def projection_scatter(
 ) -> go.Figure:
     """Scatter of a 2-D map of posts, one trace per value of `color_by`, post text on hover.
 
-    Each point's `customdata` is its row position in `points`, so a selection (plotly's lasso or box,
-    or Streamlit's `on_select`) maps back to rows with `points.iloc[positions]`. Real and synthetic posts
-    get different marker shapes when the colour is not the source.
+    Each point's `customdata` is its row's index label in `points`, so a selection (plotly's lasso or box,
+    or Streamlit's `on_select`) maps back to rows with `points.loc[labels]`, also after filtering rows. Real
+    and synthetic posts get different marker shapes when the colour is not the source.
 
     Args:
         points: one row per post with columns `x`, `y`, `text`, `source` and `color_by`.
@@ -96,7 +96,7 @@ def projection_scatter(
     if color_by == schema.SOURCE:
         order = sorted(order, key=lambda value: (value != schema.REAL, value))
     colors = _colors_for(order, color_by)
-    positions = np.arange(len(points))
+    labels = points.index.to_numpy()
     hovers = np.asarray(hover_text(points[text].tolist()), dtype=object)
     sources = points[schema.SOURCE].astype("string").fillna("") if schema.SOURCE in points else None
     fig = go.Figure()
@@ -109,7 +109,7 @@ def projection_scatter(
         fig.add_trace(
             go.Scattergl(
                 x=points[x].to_numpy()[mask], y=points[y].to_numpy()[mask], mode="markers", name=label,
-                marker=marker, customdata=positions[mask], text=hovers[mask],
+                marker=marker, customdata=labels[mask], text=hovers[mask],
                 hovertemplate="%{text}<extra>" + label + "</extra>",
             )
         )

@@ -36,6 +36,11 @@ def test_scatter_by_source(points: pd.DataFrame) -> None:
     assert "symbol" not in traces[0]["marker"]
 
 
+def test_scatter_customdata_is_the_index_label(points: pd.DataFrame) -> None:
+    figure = projection_scatter(points[points["platform"] == "twitter"], color_by="source")
+    assert [list(trace.customdata) for trace in figure.data] == [[2], [0, 3]]
+
+
 def test_scatter_escapes_user_text(points: pd.DataFrame) -> None:
     traces = projection_scatter(points, color_by="topic").to_dict()["data"]
     names = [trace["name"] for trace in traces]

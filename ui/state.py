@@ -6,10 +6,13 @@ keys and their types live in one place.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
+
+if TYPE_CHECKING:
+    from synth.coverage import TargetedPlan
 
 REAL_POSTS = "real_posts"
 INGEST_REPORT = "ingest_report"
@@ -37,3 +40,20 @@ def get_synthetic_posts() -> pd.DataFrame | None:
 
 def set_synthetic_posts(posts: pd.DataFrame | None) -> None:
     st.session_state[SYNTHETIC_POSTS] = posts
+
+
+TARGETED_PLAN = "targeted_plan"
+
+
+def get_targeted_plan() -> TargetedPlan | None:
+    """The coverage-gap plan sent from the Embeddings page to the Generate page, or None.
+
+    It is a `synth.coverage.TargetedPlan`: topics x platforms x per_cell for a GenerationConfig; pass
+    `plan.tag_real_posts(real_posts)` as the real posts so each gap's examples are its own posts.
+    """
+    return st.session_state.get(TARGETED_PLAN)
+
+
+def set_targeted_plan(plan: TargetedPlan | None) -> None:
+    """Store (or clear, with None) the plan the Generate page should offer to run."""
+    st.session_state[TARGETED_PLAN] = plan
