@@ -24,6 +24,7 @@ import re
 import sqlite3
 import zipfile
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,41 @@ def scrub_secrets(value: Any) -> Any:
     if isinstance(value, str):
         return _SECRET_VALUE.sub(REMOVED, value)
     return value
+
+
+def mark_synthetic(posts: pd.DataFrame) -> pd.DataFrame:
+    """Posts loaded with `synth.io` from a file of synthetic posts, marked as synthetic again.
+
+    The loader reads every file as real posts and keeps a file's own `source`, `model`, `backend`, `run_id`
+    and `prompt_id` values as `original_<column>`; this restores them (where the canonical column is empty)
+    and sets `source` to "synthetic". Returns a copy.
+    """
+    posts = posts.copy()
+    for column in (MODEL, "backend", RUN_ID, "prompt_id"):
+        original = f"original_{column}"
+        if original in posts.columns:
+            restored = posts[original].astype("string")
+            posts[column] = posts[column].astype("string").fillna(restored) if column in posts.columns else restored
+            posts = posts.drop(columns=original)
+    return posts.drop(columns=["original_source"], errors="ignore").assign(source="synthetic")
+
+
+def find_run_dirs(run_ids: Sequence[str], root: str | Path = "runs") -> list[Path]:
+    """The run directories directly under `root` whose run id is one of `run_ids`, sorted by path."""
+    from synth.store import STORE_FILE, RunStore
+
+    wanted, found = set(run_ids), []
+    root = Path(root)
+    if not wanted or not root.is_dir():
+        return []
+    for store_path in sorted(root.glob(f"*/{STORE_FILE}")):
+        store = RunStore.open(store_path.parent)
+        try:
+            if store.run_id in wanted:
+                found.append(store_path.parent)
+        finally:
+            store.close()
+    return found
 
 
 def run_manifests(run_dirs: Sequence[str | Path]) -> list[dict[str, Any]]:
@@ -297,3 +333,57 @@ def _finite(value: Any) -> Any:
         return [_finite(v) for v in value]
     return value
 
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    """What `make_artifacts` made: the report, the bundle and its card, and why anything was left out."""
+
+    report_html: str
+    bundle: bytes
+    card: str
+    files: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def make_artifacts(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    *,
+    run_dirs: Sequence[str | Path] = (),
+    metrics: Mapping[str, Any] | None = None,
+    n_boot: int = 200,
+    samples_per_platform: int = 5,
+    seed: int = 0,
+) -> Artifacts:
+    """The report and the bundle for a pair of post sets, as the Report page and `synth report` make them.
+
+    Lexical metrics are computed when `metrics` (a metrics.json dict) is not given; the leaderboard is
+    scored here. A leaderboard that cannot be scored (too few posts per cell) is left out with a note.
+
+    Raises:
+        InputError: empty posts, or a run directory that holds no run.
+    """
+    from synth.leaderboard import build_leaderboard
+    from synth.metrics.lexical import compare_lexical
+    from synth.report import build_report
+
+    notes = []
+    if metrics is None:
+        metrics = {"lexical": compare_lexical(real, synthetic, seed=seed)}
+        notes.append("Only lexical metrics were computed; run `python -m synth evaluate` for the others.")
+    try:
+        leaderboard: Leaderboard | None = build_leaderboard(real, synthetic, n_boot=n_boot, seed=seed)
+    except InputError as error:
+        leaderboard = None
+        notes.append(f"No leaderboard: {error}")
+    manifests = run_manifests(run_dirs)
+    manifest = manifests[0] if len(manifests) == 1 else ({"runs": manifests} if manifests else None)
+    report_html = build_report(real, synthetic, metrics=metrics, manifest=manifest, leaderboard=leaderboard,
+                               samples_per_platform=samples_per_platform, seed=seed)
+    bundle = bundle_bytes(synthetic, report_html=report_html, run_dirs=run_dirs, metrics=metrics,
+                          leaderboard=leaderboard, n_real=len(real))
+    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+        card = archive.read("DATASET_CARD.md").decode("utf-8")
+        files = tuple(archive.namelist())
+    return Artifacts(report_html, bundle, card, files, tuple(notes))

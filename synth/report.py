@@ -33,9 +33,9 @@ from plotly.offline import get_plotlyjs
 from synth import __version__
 from synth.errors import InputError
 from synth.leaderboard import Leaderboard
+from synth.metrics.lexical import lexical_features
 from synth.plots_compare import feature_distribution_figure, leaderboard_bars, leaderboard_heatmap
 from synth.schema import MODEL, PLATFORM, TEXT
-from synth.text import count_features
 
 SECTIONS: tuple[str, ...] = ("summary", "configuration", "leaderboard", "metrics", "figures", "samples",
                              "definitions")
@@ -153,7 +153,7 @@ def distribution_figures(real: pd.DataFrame, synthetic: pd.DataFrame, *, platfor
 
 
 def _with_group(posts: pd.DataFrame, group: str) -> pd.DataFrame:
-    return count_features(posts[TEXT]).reset_index(drop=True).assign(group=group)
+    return lexical_features(posts).reset_index(drop=True).assign(group=group)
 
 
 def sample_posts(real: pd.DataFrame, synthetic: pd.DataFrame, *, per_platform: int = 5, seed: int = 0,

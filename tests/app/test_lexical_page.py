@@ -1,0 +1,69 @@
+"""The Lexical page through app.py, with real and synthetic posts in the session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.app.compare_posts import real_posts, synthetic_posts
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def _open(real=None, synthetic=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    if real is not None:
+        at.session_state["real_posts"] = real
+    if synthetic is not None:
+        at.session_state["synthetic_posts"] = synthetic
+    at.switch_page("pages/lexical.py")
+    return at.run()
+
+
+@pytest.fixture(scope="module")
+def page() -> AppTest:
+    at = _open(real_posts(), synthetic_posts())
+    assert not at.exception, at.exception
+    return at
+
+
+def test_renders_scorecard_distribution_and_top_items(page: AppTest) -> None:
+    assert page.title[0].value == "Lexical comparison"
+    assert not page.error
+    assert [s.value for s in page.subheader] == ["Scorecard", "Distributions per post", "Most frequent items"]
+    scorecard = page.dataframe[0].value
+    assert {"🟢", "🟠", "🔴", "⚪"} >= set(scorecard[""]) and len(scorecard) >= 10
+    assert "Mean length (characters)" in set(scorecard["metric"])
+    # Real plus both models side by side when all models are shown.
+    assert [t.value for t in page.text if "posts)" in t.value] == [
+        "real (49 posts)", "<b>odd model</b> (24 posts)", "local:smollm2 (24 posts)"]
+    top_real = page.dataframe[1].value
+    assert top_real.iloc[0]["item"].startswith("#vax")
+
+
+def test_widgets_switch_platform_model_feature_and_items(page: AppTest) -> None:
+    page.selectbox(key="lexical_platform").set_value("twitter")
+    page.selectbox(key="lexical_model").set_value("local:smollm2")
+    page.radio(key="lexical_feature").set_value("hashtags")
+    page.radio(key="lexical_top_kind").set_value("emoji")
+    page.number_input(key="lexical_top_k").set_value(5)
+    page.run()
+    assert not page.exception and not page.error
+    assert any(t.value == "25 real posts vs 12 synthetic posts (local:smollm2)." for t in page.text)
+    assert page.dataframe[1].value["item"].tolist() == ["💉"]
+    assert len([t for t in page.text if "posts)" in t.value]) == 2  # real vs the chosen model only
+
+
+def test_without_synthetic_posts_the_page_says_what_to_do() -> None:
+    at = _open(real_posts(), None)
+    assert not at.exception
+    assert any("No synthetic posts yet" in info.value for info in at.info)
+    assert at.file_uploader(key="lexical_upload") is not None
+
+
+def test_without_any_posts_the_page_says_what_to_do() -> None:
+    at = _open()
+    assert not at.exception
+    assert any("No real posts in this session" in info.value for info in at.info)

@@ -1,0 +1,132 @@
+"""Cached wrappers and small widgets shared by the Lexical, Leaderboard and Report pages.
+
+Every computation is a pure synth function wrapped in `st.cache_data`, keyed by its (hashed) frames, so
+switching tabs or models reruns nothing that was already computed for the same posts.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from synth import schema
+from synth.errors import SynthError
+from synth.export import Artifacts, make_artifacts, mark_synthetic
+from synth.io import load_posts
+from synth.leaderboard import Leaderboard, build_leaderboard
+from synth.metrics.lexical import compare_lexical, lexical_features, top_items
+from synth.report import distribution_figures
+from synth.scorecard import AMBER_MAX_RATIO, GREEN_MAX_RATIO, scorecard
+from ui import state
+
+RATING_ICONS = {"green": "🟢", "amber": "🟠", "red": "🔴", "grey": "⚪"}
+ALL_MODELS = "All models together"
+
+
+@st.cache_data(show_spinner="Computing lexical metrics…", max_entries=16)
+def lexical_metrics(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0) -> dict[str, Any]:
+    return compare_lexical(real, synthetic, seed=seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def features(posts: pd.DataFrame) -> pd.DataFrame:
+    return lexical_features(posts)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def top(posts: pd.DataFrame, kind: str, k: int) -> pd.DataFrame:
+    return top_items(posts, kind, k)
+
+
+@st.cache_data(show_spinner="Scoring models with bootstrap intervals…", max_entries=8)
+def leaderboard(real: pd.DataFrame, synthetic: pd.DataFrame, n_boot: int, seed: int) -> Leaderboard:
+    return build_leaderboard(real, synthetic, n_boot=n_boot, seed=seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def distribution_figure(real: pd.DataFrame, synthetic: pd.DataFrame, platform: str | None, feature: str,
+                        seed: int = 0) -> go.Figure:
+    return distribution_figures(real, synthetic, platform=platform, features=(feature,), seed=seed)[0]
+
+
+def runs_root() -> Path:
+    """Where runs are kept (`synth generate --out runs/NAME`); the SYNTH_RUNS_DIR variable overrides it."""
+    return Path(os.environ.get("SYNTH_RUNS_DIR", "runs"))
+
+
+def models_of(synthetic: pd.DataFrame) -> list[str]:
+    """The model names of the synthetic posts (one unnamed model when the column is missing or empty)."""
+    if schema.MODEL not in synthetic.columns or synthetic[schema.MODEL].isna().all():
+        return []
+    return sorted(synthetic[schema.MODEL].dropna().astype(str).unique())
+
+
+def pick_model(synthetic: pd.DataFrame, choice: str) -> pd.DataFrame:
+    return synthetic if choice == ALL_MODELS else synthetic[synthetic[schema.MODEL].astype("string") == choice]
+
+
+def scorecard_table(group: dict[str, Any]) -> pd.DataFrame:
+    """The scorecard of one compare_lexical group, as a table for people (icon, values, ratio)."""
+    card = scorecard(group)
+    return pd.DataFrame({
+        "": card["rating"].map(RATING_ICONS),
+        "metric": card["label"],
+        "real": card["real"],
+        "synthetic": card["synthetic"],
+        "real-vs-real baseline": card["baseline"],
+        "gap ÷ baseline gap": card["ratio"],
+    })
+
+
+THRESHOLDS_NOTE = (
+    f"🟢 the synthetic posts differ from the real ones by at most {GREEN_MAX_RATIO:g}× what a second sample of "
+    f"real posts does (the real-vs-real baseline, scaled to the sets' sizes); 🟠 up to {AMBER_MAX_RATIO:g}×; "
+    f"🔴 more; ⚪ undefined. For comparisons (KS, JSD, Jaccard) the “real” column is empty: the synthetic "
+    "column is synthetic vs real, the baseline column one real half vs the other."
+)
+
+
+def require_posts(*, need_synthetic: bool = True) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The session's real and synthetic posts, or None after telling the user what to load first."""
+    real, synthetic = state.get_real_posts(), state.get_synthetic_posts()
+    if real is None or real.empty:
+        st.info("No real posts in this session yet: upload them on the **Upload posts** page.",
+                icon=":material/info:")
+        return None
+    if need_synthetic and (synthetic is None or synthetic.empty):
+        st.info("No synthetic posts yet: generate them on the **Generate** page, or upload a file of synthetic "
+                "posts on the **Report and export** page.", icon=":material/info:")
+        return None
+    return real, synthetic if synthetic is not None else real.iloc[:0]
+
+
+def synthetic_uploader(key: str) -> None:
+    """Load a file of synthetic posts (any format synth.io reads) into the session, for comparing."""
+    upload = st.file_uploader(
+        "Upload synthetic posts (CSV, JSON Lines, Parquet… with `text` and `platform`; `model` optional)",
+        key=key, help="For posts generated elsewhere or in an earlier session; they replace this session's "
+        "synthetic posts.",
+    )
+    if upload is None:
+        return
+    try:
+        loaded = load_posts(upload.getvalue(), name=upload.name)
+    except SynthError as error:
+        st.error(str(error), icon=":material/error:")
+        return
+    posts = mark_synthetic(loaded.posts)
+    current = state.get_synthetic_posts()
+    if current is None or not current.equals(posts):
+        state.set_synthetic_posts(posts)
+        st.success(f"Loaded {len(posts):,} synthetic posts from {upload.name}.", icon=":material/check:")
+
+
+@st.cache_data(show_spinner="Building the report and the bundle…", max_entries=4)
+def report_artifacts(real: pd.DataFrame, synthetic: pd.DataFrame, run_dirs: tuple[Path, ...], samples: int,
+                     n_boot: int) -> Artifacts:
+    return make_artifacts(real, synthetic, run_dirs=run_dirs, n_boot=n_boot, samples_per_platform=samples)
