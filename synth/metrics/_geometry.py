@@ -8,6 +8,7 @@ with an n x n matrix held in memory at once.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,15 @@ from synth.schema import PLATFORM
 _BLOCK_CELLS = 16_000_000
 # Ties in float32 dot products: a point on a ball's boundary counts as inside.
 SIMILARITY_TOLERANCE = 1e-5
+
+
+def small_linear_algebra() -> AbstractContextManager[object]:
+    """One BLAS/OpenMP thread for small dense work (eigendecompositions, PCA, logistic regression, k-means):
+    on a busy machine a second thread makes a 384 x 384 eigendecomposition 20x slower, and on an idle one
+    it saves little at these sizes. Large matrix products are left to the default thread count."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
 
 
 def unit_rows(vectors: np.ndarray, rows: int, what: str) -> np.ndarray:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from synth.errors import InputError
-from synth.metrics._geometry import centroid, covered_by, positional_halves, unit_rows
+from synth.metrics._geometry import centroid, covered_by, positional_halves, small_linear_algebra, unit_rows
 from synth.schema import PLATFORM, TEXT, TOPIC
 
 # Lexical features of the fingerprint: per-post columns of synth.metrics.lexical.lexical_features.
@@ -234,14 +234,15 @@ def recognisability(
         return np.hstack([matrix[:, :embedding_dim], scaler.transform(matrix[:, embedding_dim:])])
 
     model = LogisticRegression(max_iter=1000, class_weight="balanced")
-    model.fit(prepare(features[train_rows]), platforms[train_rows])
     held_out = held_out_rows[np.isin(platforms[held_out_rows], classes)]
-    real_score = _balanced_accuracy(platforms[held_out], model.predict(prepare(features[held_out])))
     synthetic_features, synthetic_platforms = synthetic
     known = np.isin(synthetic_platforms, classes)
-    synthetic_score = _balanced_accuracy(
-        synthetic_platforms[known], model.predict(prepare(synthetic_features[known]))
-    )
+    with small_linear_algebra():
+        model.fit(prepare(features[train_rows]), platforms[train_rows])
+        real_score = _balanced_accuracy(platforms[held_out], model.predict(prepare(features[held_out])))
+        synthetic_score = _balanced_accuracy(
+            synthetic_platforms[known], model.predict(prepare(synthetic_features[known]))
+        )
     ratio = synthetic_score / real_score if real_score and synthetic_score is not None else None
     return {"platforms": classes, "real": real_score, "synthetic": synthetic_score, "ratio": ratio}
 

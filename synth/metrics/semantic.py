@@ -29,6 +29,7 @@ from synth.metrics._geometry import (
     kth_neighbour_similarity,
     mean_pairwise_similarity,
     positional_halves,
+    small_linear_algebra,
     unit_rows,
 )
 from synth.schema import PLATFORM, TEXT
@@ -206,13 +207,14 @@ def compare_embedding_sets(
     if min(len(real), len(synthetic)) < MIN_POSTS_PER_SIDE:
         raise ValueError(f"each set needs at least {MIN_POSTS_PER_SIDE} rows, got {len(real)} and {len(synthetic)}")
     neighbours = _neighbour_metrics(real, synthetic, k=k)
-    return {
-        **neighbours,
-        "centroid_cosine": float(centroid(real) @ centroid(synthetic)),
-        "frechet_distance": frechet_distance(real, synthetic),
-        "classifier_auc": classifier_auc(real, synthetic, real_texts, synthetic_texts, seed=seed),
-        "mauve": mauve_score(real, synthetic, seed=seed),
-    }
+    with small_linear_algebra():
+        return {
+            **neighbours,
+            "centroid_cosine": float(centroid(real) @ centroid(synthetic)),
+            "frechet_distance": frechet_distance(real, synthetic),
+            "classifier_auc": classifier_auc(real, synthetic, real_texts, synthetic_texts, seed=seed),
+            "mauve": mauve_score(real, synthetic, seed=seed),
+        }
 
 
 def _neighbour_metrics(real: np.ndarray, synthetic: np.ndarray, *, k: int) -> dict[str, Any]:
