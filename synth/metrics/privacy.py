@@ -30,17 +30,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from synth.errors import InputError
 from synth.metrics.baseline import split_halves
 from synth.metrics.lexical_posts import analyse_posts, distinct_ngrams, post_texts
+from synth.metrics.privacy_neighbours import (
+    NGRAM_SIZE,
+    best_ngram_neighbours,
+    embedding_neighbours,
+    ngram_neighbours,
+)
 from synth.parsing import is_refusal
 from synth.schema import PLATFORM, POST_ID
 
-NGRAM_SIZE = 5
 DEFAULT_NGRAM_THRESHOLD = 0.8
-_CHUNK = 512  # synthetic rows compared with every real row at once (memory: _CHUNK x n_real floats)
 
 _URL_PATTERN = r"(?i)(?:https?://|www\.)[^\s<>\"']+"
 _MENTION_PATTERN = r"(?<![\w@/])@\w{1,50}"
@@ -236,7 +239,7 @@ def _match_copies(
         "exact_of_example": found & by_text["example"].to_numpy()[exact],
     }
     masks = [np.ones(len(real), dtype=bool)] + ([first_half] if first_half is not None else [])
-    best = _ngram_best(real_normal, synthetic_normal, masks)
+    best = best_ngram_neighbours(real_normal, synthetic_normal, masks)
     ngram_similarity, ngram_match = best[0]
     matches["ngram_similarity"], matches["ngram_match"] = ngram_similarity, ngram_match
     if first_half is not None:
@@ -253,93 +256,6 @@ def _match_copies(
                 np.asarray(embeddings[0])[first_half], embeddings[1]
             )[0]
     return matches
-
-
-def ngram_neighbours(
-    reference: pd.Series, queries: pd.Series, within: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """For each query text, the highest character n-gram Jaccard index with any reference text and the
-    position of that reference text (0.0 and -1 when the query or every reference has no n-gram).
-
-    Args:
-        reference: normalised reference texts.
-        queries: normalised query texts.
-        within: optional boolean mask over `reference`: only those texts are candidates.
-    """
-    return _ngram_best(reference, queries, [within if within is not None else np.ones(len(reference), bool)])[0]
-
-
-def shingle_matrix(texts: pd.Series, n: int = NGRAM_SIZE) -> sparse.csr_matrix:
-    """Binary matrix of texts x character n-grams (columns: 64-bit hashes of the n-grams, numbered in order
-    of first appearance). Built with numpy over the concatenated code points: no Python loop per n-gram."""
-    values = [str(t).replace("\x00", " ") for t in texts]
-    codes = np.frombuffer("\x00".join(values).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    separators = np.concatenate([[0], np.cumsum(codes == 0)])
-    starts = np.arange(max(len(codes) - n + 1, 0))
-    valid = separators[starts + n] - separators[starts] == 0
-    hashed = np.zeros(len(starts), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for offset in range(n):  # polynomial hash, wrapping modulo 2**64
-            hashed = hashed * np.uint64(1_000_003) + codes[starts + offset]
-    documents = separators[starts][valid].astype(np.int64)
-    ids, _ = pd.factorize(hashed[valid])
-    width = int(ids.max()) + 1 if len(ids) else 0
-    # Building the matrix sums repeated (text, n-gram) pairs; setting every stored value to 1 makes it binary.
-    matrix = sparse.csr_matrix(
-        (np.ones(len(ids)), (documents, ids)), shape=(len(values), width), dtype=np.float64
-    )
-    matrix.sum_duplicates()
-    matrix.data[:] = 1.0
-    return matrix
-
-
-def _ngram_best(
-    reference: pd.Series, queries: pd.Series, candidate_masks: list[np.ndarray]
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """`ngram_neighbours` for several candidate subsets of the reference at once (one matrix product)."""
-    results = [(np.zeros(len(queries)), np.full(len(queries), -1, dtype=np.int64)) for _ in candidate_masks]
-    matrix = shingle_matrix(pd.concat([reference, queries], ignore_index=True))
-    if matrix.shape[1] == 0:
-        return results
-    reference_matrix, query_matrix = matrix[: len(reference)], matrix[len(reference) :]
-    reference_sizes = np.asarray(reference_matrix.sum(axis=1)).ravel()
-    query_sizes = np.asarray(query_matrix.sum(axis=1)).ravel()
-    reference_t = reference_matrix.T.tocsr()  # CSR @ CSR: no conversion inside the loop
-    for start in range(0, len(queries), _CHUNK):
-        stop = min(start + _CHUNK, len(queries))
-        shared = (query_matrix[start:stop] @ reference_t).toarray()
-        union = query_sizes[start:stop, None] + reference_sizes[None, :] - shared
-        jaccard = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
-        for mask, (best, best_at) in zip(candidate_masks, results, strict=True):
-            if not mask.any():
-                continue
-            columns = np.flatnonzero(mask)
-            candidates = jaccard if len(columns) == len(mask) else jaccard[:, columns]
-            at = candidates.argmax(axis=1)
-            top = candidates[np.arange(len(at)), at]
-            best[start:stop] = top
-            best_at[start:stop] = np.where(top > 0, columns[at], -1)
-    return results
-
-
-def embedding_neighbours(reference: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each query embedding, the highest cosine similarity with any reference embedding and its row."""
-    reference = _unit_rows(reference)
-    queries = _unit_rows(queries)
-    best = np.empty(len(queries))
-    best_at = np.empty(len(queries), dtype=np.int64)
-    for start in range(0, len(queries), _CHUNK):
-        cosine = queries[start : start + _CHUNK] @ reference.T
-        at = cosine.argmax(axis=1)
-        best_at[start : start + _CHUNK] = at
-        best[start : start + _CHUNK] = cosine[np.arange(len(at)), at]
-    return best, best_at
-
-
-def _unit_rows(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float64)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
 def _half_masks(real: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndarray] | None:

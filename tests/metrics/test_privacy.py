@@ -7,14 +7,8 @@ import pandas as pd
 import pytest
 
 from synth.errors import InputError
-from synth.metrics.privacy import (
-    DEFINITIONS,
-    flag_copies,
-    ngram_neighbours,
-    normalise_texts,
-    privacy_report,
-    shingle_matrix,
-)
+from synth.metrics.privacy import DEFINITIONS, flag_copies, normalise_texts, privacy_report
+from synth.metrics.privacy_neighbours import ngram_neighbours, shingle_matrix
 
 REAL_TEXTS = [
     "Got my second Pfizer shot today, arm is sore but feeling fine! @NHS https://t.co/AbC",
