@@ -126,3 +126,31 @@ def test_bad_input_is_a_clear_error(run, tmp_path: Path) -> None:
         bundle_bytes(run.posts.iloc[:0], report_html="")
     with pytest.raises(InputError, match="holds no run"):
         run_costs([tmp_path])
+
+
+def test_cli_report_from_a_run_directory(run, real_posts: pd.DataFrame, tmp_path: Path) -> None:
+    from synth.cli import main
+
+    real_posts.to_csv(tmp_path / "real.csv", index=False)
+    code = main(["report", "--real", str(tmp_path / "real.csv"), "--run", str(run.run_dir), "--out",
+                 str(tmp_path / "report.html"), "--bundle", str(tmp_path / "bundle.zip"), "--n-boot", "0"])
+    assert code == 0
+    files = _unzip((tmp_path / "bundle.zip").read_bytes())
+    assert json.loads(files["manifest.json"])["runs"][0]["run_id"] == run.run_id
+    assert len(files["prompts.jsonl"].decode().splitlines()) == 8
+    assert run.run_id in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_find_run_dirs_and_mark_synthetic(run, tmp_path: Path) -> None:
+    from synth.export import find_run_dirs, mark_synthetic
+    from synth.io import load_posts
+
+    assert find_run_dirs([run.run_id], run.run_dir.parent) == [run.run_dir]
+    assert find_run_dirs(["another-run"], run.run_dir.parent) == []
+    assert find_run_dirs([run.run_id], tmp_path / "absent") == []
+    loaded = load_posts(run.posts.to_csv(index=False).encode(), name="synthetic.csv").posts
+    assert set(loaded["source"]) == {"real"}  # the loader reads every file as real posts
+    marked = mark_synthetic(loaded)
+    assert set(marked["source"]) == {"synthetic"} and set(marked["model"]) == {"double:echo"}
+    assert set(marked["run_id"]) == {run.run_id}
+    assert not [c for c in marked.columns if c.startswith("original_")]

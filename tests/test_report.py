@@ -159,3 +159,44 @@ def test_empty_posts_are_a_clear_error(real: pd.DataFrame, synthetic: pd.DataFra
         build_report(real, synthetic.iloc[:0])
     with pytest.raises(InputError, match="real posts"):
         build_report(real.drop(columns="text"), synthetic)
+
+
+def test_cli_writes_the_report_and_the_bundle(real: pd.DataFrame, synthetic: pd.DataFrame, tmp_path, capsys) -> None:
+    import json
+    import zipfile
+
+    from synth.cli import main
+    from synth.export import BUNDLE_FILES
+
+    real.to_csv(tmp_path / "real.csv", index=False)
+    synthetic.to_csv(tmp_path / "synthetic.csv", index=False)
+    (tmp_path / "metrics.json").write_text(json.dumps(METRICS | {"privacy": {"exact_copies": 0}}))
+    code = main(["report", "--real", str(tmp_path / "real.csv"), "--synthetic", str(tmp_path / "synthetic.csv"),
+                 "--metrics", str(tmp_path / "metrics.json"), "--out", str(tmp_path / "out" / "report.html"),
+                 "--bundle", str(tmp_path / "out" / "bundle.zip"), "--n-boot", "10", "--samples", "2"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "report:" in printed and "bundle:" in printed and "note:" not in printed
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert ">chars_mean<" in html and "&lt;b&gt;evil-model&lt;/b&gt;" in html
+    with zipfile.ZipFile(tmp_path / "out" / "bundle.zip") as bundle:
+        assert set(bundle.namelist()) == {*BUNDLE_FILES, "metrics.json"}
+        posts = pd.read_csv(bundle.open("synthetic_posts.csv"))
+    assert len(posts) == len(synthetic) and set(posts["source"]) == {"synthetic"}
+    assert set(posts["model"]) == {"<b>evil-model</b>"}
+
+
+def test_cli_bad_input_exits_2(real: pd.DataFrame, synthetic: pd.DataFrame, tmp_path, capsys) -> None:
+    from synth.cli import main
+
+    real.to_csv(tmp_path / "real.csv", index=False)
+    synthetic.to_csv(tmp_path / "synthetic.csv", index=False)
+    (tmp_path / "bad.json").write_text("[1, 2]")
+    base = ["report", "--real", str(tmp_path / "real.csv"), "--out", str(tmp_path / "r.html")]
+    assert main(base) == 2
+    assert "give the synthetic posts" in capsys.readouterr().err
+    assert main([*base, "--synthetic", str(tmp_path / "synthetic.csv"), "--metrics", str(tmp_path / "bad.json")]) == 2
+    assert "holds one JSON object" in capsys.readouterr().err
+    assert main([*base, "--synthetic", str(tmp_path / "missing.csv")]) == 2
+    assert "missing.csv" in capsys.readouterr().err
+    assert not (tmp_path / "r.html").exists()

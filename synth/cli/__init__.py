@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, str] = {
     "validate": "validate",
     "generate": "generate",
     "resume": "resume",
+    "report": "report",
 }
 
 
