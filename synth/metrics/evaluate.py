@@ -1,0 +1,259 @@
+"""Every fidelity metric at once: the content of metrics.json.
+
+`evaluate(real, synthetic)` embeds both sets once (default: the bundled MiniLM behind its disk cache) and
+returns::
+
+    {
+      "lexical":       synth.metrics.lexical.compare_lexical(...)          # {group: {metric: ...}}
+      "semantic":      synth.metrics.semantic.compare_semantic(...)        # {group: {metric: ...}}
+      "multiplatform": synth.metrics.multiplatform.compare_multiplatform(...)
+      "privacy":       synth.metrics.privacy.privacy_report(...)
+      "meta":          {"counts", "embedder", "seed", "timings_s", "by", ...}
+    }
+
+With `by="model"` (or any other column of the synthetic posts, such as `backend` or `run_id`) the five keys
+above still describe ALL synthetic posts pooled, and one more key, `by_model`, maps each value of that
+column to a block of the same five keys computed on that value's posts alone. Readers of the pooled
+layout keep working, and every model is compared against the same real posts and the same baseline.
+Everything is JSON-ready: floats, ints, strings, booleans and None (an undefined value), never NaN.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Collection
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+from synth.embeddings import Embedder, get_default_embedder
+from synth.errors import InputError
+from synth.schema import MODEL, PLATFORM, PROVENANCE_COLUMNS, SOURCE, SYNTHETIC, TEXT
+
+SECTIONS: tuple[str, ...] = ("lexical", "semantic", "multiplatform", "privacy", "meta")
+MISSING_VALUE = "(none)"
+T = TypeVar("T")
+
+
+def evaluate(
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    *,
+    embedder: Embedder | None = None,
+    seed: int = 0,
+    by: str | None = None,
+    example_ids: Collection[str] | None = None,
+) -> dict[str, Any]:
+    """Compute metrics.json for synthetic against real posts (layout in the module docstring).
+
+    Args:
+        real: real posts in the canonical schema (`post_id`, `platform`, `text`). Not modified.
+        synthetic: synthetic posts (`post_id`, `platform`, `text`; `model` etc. for `by`). Not modified.
+        embedder: the embedder for the semantic, multi-platform and privacy metrics (default: the bundled
+            all-MiniLM-L6-v2 with its disk cache).
+        seed: seed of the real-vs-real halves and of every sampled step (classifiers, MAUVE).
+        by: a column of `synthetic` to also report each value of separately (typically `model`).
+        example_ids: post_ids of the real posts shown as few-shot examples (privacy reports their copies apart).
+
+    Returns:
+        The metrics as a JSON-ready dict.
+
+    Raises:
+        InputError: a set is empty or lacks a column, or `by` names no column of the synthetic posts.
+    """
+    _check(real, "real posts")
+    _check(synthetic, "synthetic posts")
+    if by is not None and by not in synthetic.columns:
+        raise InputError(
+            f"synthetic posts: no {by!r} column to group by. Columns: {', '.join(map(str, synthetic.columns))}. "
+            "Drop --by or name one of these."
+        )
+    embedder = embedder or get_default_embedder()
+    timings: dict[str, float] = {}
+    real_vectors = _timed(timings, "embed_real", lambda: embedder.embed(_texts(real)))
+    synthetic_vectors = _timed(timings, "embed_synthetic", lambda: embedder.embed(_texts(synthetic)))
+
+    from synth.metrics.lexical import lexical_features
+
+    real_features = _timed(timings, "lexical_features_real", lambda: lexical_features(real))
+    context = _Context(real, real_vectors, real_features, embedder, seed, example_ids)
+    result = context.block(synthetic, synthetic_vectors, timings)
+    if by is not None:
+        values = synthetic[by].astype("string").fillna(MISSING_VALUE).to_numpy(dtype=object)
+        result[f"by_{by}"] = {
+            str(value): context.block(
+                synthetic.iloc[rows], synthetic_vectors[rows], {}
+            )
+            for value in sorted(set(values))
+            for rows in [np.flatnonzero(values == value)]
+        }
+        result["meta"]["by"] = by
+    return _plain(result)
+
+
+class _Context:
+    """What every block shares: the real posts, their embeddings and features, and the settings."""
+
+    def __init__(self, real: pd.DataFrame, real_vectors: np.ndarray, real_features: pd.DataFrame,
+                 embedder: Embedder, seed: int, example_ids: Collection[str] | None) -> None:
+        self.real, self.real_vectors, self.real_features = real, real_vectors, real_features
+        self.embedder, self.seed, self.example_ids = embedder, seed, example_ids
+
+    def block(self, synthetic: pd.DataFrame, synthetic_vectors: np.ndarray, timings: dict[str, float]) -> dict:
+        from synth.metrics.lexical import compare_lexical, lexical_features
+        from synth.metrics.multiplatform import compare_multiplatform
+        from synth.metrics.privacy import privacy_report
+        from synth.metrics.semantic import compare_semantic
+
+        real, seed = self.real, self.seed
+        block: dict[str, Any] = {}
+        block["lexical"] = _timed(timings, "lexical", lambda: compare_lexical(real, synthetic, seed=seed))
+        block["semantic"] = _timed(timings, "semantic", lambda: compare_semantic(
+            real, synthetic, real_embeddings=self.real_vectors, synthetic_embeddings=synthetic_vectors, seed=seed,
+        ))
+        synthetic_features = _timed(timings, "lexical_features_synthetic", lambda: lexical_features(synthetic))
+        block["multiplatform"] = _timed(timings, "multiplatform", lambda: compare_multiplatform(
+            real, synthetic, real_embeddings=self.real_vectors, synthetic_embeddings=synthetic_vectors, seed=seed,
+            real_features=self.real_features, synthetic_features=synthetic_features,
+        ))
+        block["privacy"] = _timed(timings, "privacy", lambda: privacy_report(
+            real, synthetic, example_ids=self.example_ids, embeddings=(self.real_vectors, synthetic_vectors),
+            seed=seed,
+        ))
+        block["meta"] = {
+            "counts": {"real": _counts(real), "synthetic": _counts(synthetic)},
+            "embedder": {"name": self.embedder.name, "dim": int(self.embedder.dim)},
+            "seed": seed,
+            "timings_s": {key: round(value, 3) for key, value in timings.items()},
+        }
+        return block
+
+
+def load_posts_file(path: str | Path, *, synthetic: bool) -> pd.DataFrame:
+    """Read a file of posts with synth.io for evaluation.
+
+    synth.io reads every file as real posts and renames a file's own `source`, `model`, `backend`, `run_id`
+    and `prompt_id` columns to `original_<name>`; for a synthetic file those are restored, and `source` is
+    set to `synthetic` where the file does not say.
+
+    Raises:
+        InputError: the file cannot be read (the message says why and how to fix it).
+    """
+    from synth.io import load_posts
+
+    posts = load_posts(Path(path)).posts
+    if not synthetic:
+        return posts
+    posts = posts.copy()
+    posts[SOURCE] = pd.Series(pd.NA, index=posts.index, dtype="string")  # the loader's "real" is a default
+    for column in (*PROVENANCE_COLUMNS, SOURCE):
+        original = f"original_{column}"
+        if original in posts.columns:
+            posts[column] = posts.pop(original).astype("string")
+    posts[SOURCE] = posts[SOURCE].fillna(SYNTHETIC)
+    return posts
+
+
+def summary_lines(metrics: dict[str, Any]) -> list[str]:
+    """A short human summary of metrics.json: counts, then a few headline numbers beside their baseline."""
+    meta = metrics["meta"]
+    counts = meta["counts"]
+    lines = [
+        f"real posts: {counts['real']['total']:,} ({_platform_counts(counts['real'])}); synthetic posts: "
+        f"{counts['synthetic']['total']:,} ({_platform_counts(counts['synthetic'])}); "
+        f"embedder {meta['embedder']['name']}",
+    ]
+    semantic = metrics["semantic"].get("all", {})
+    lexical = metrics["lexical"].get("all", {})
+    headline = [
+        ("classifier AUC (0.5 = indistinguishable)", semantic, "classifier_auc"),
+        ("nearest-real cosine, mean", semantic, "nearest_real_cosine_mean"),
+        ("precision", semantic, "precision"),
+        ("recall", semantic, "recall"),
+        ("coverage", semantic, "coverage"),
+        ("Frechet distance (lower is closer)", semantic, "frechet_distance"),
+        ("MAUVE", semantic, "mauve"),
+        ("unigram JSD (lower is closer)", lexical, "unigram_jsd"),
+        ("length KS, characters (lower is closer)", lexical, "chars_ks"),
+    ]
+    lines.append(f"{'metric (all posts)':<44} {'synthetic':>10} {'baseline':>10}")
+    for label, section, key in headline:
+        if key in section:
+            lines.append(f"{label:<44} {_number(section[key]):>10} {_number(section.get(key + '_baseline')):>10}")
+    if semantic.get("mauve") is not None and not semantic.get("mauve_reliable"):
+        lines.append("  (MAUVE unreliable: fewer than 1,000 posts on a side)")
+    recognisability = metrics["multiplatform"].get("recognisability", {})
+    if recognisability.get("ratio") is not None:
+        lines.append(
+            f"platform recognisability: real {_number(recognisability['real'])}, synthetic "
+            f"{_number(recognisability['synthetic'])}, ratio {_number(recognisability['ratio'])}"
+        )
+    copies = metrics["privacy"].get("copies", {}).get("any", {})
+    if copies:
+        count, rate = copies.get("count", 0), _number(copies.get("rate"))
+        lines.append(f"copies of real posts (exact or near): {count:,} (rate {rate})")
+    for key, block in metrics.items():
+        if key.startswith("by_"):
+            for value, sub in block.items():
+                auc = sub["semantic"].get("all", {}).get("classifier_auc")
+                lines.append(f"{key[3:]} {value}: {sub['meta']['counts']['synthetic']['total']:,} posts, "
+                             f"classifier AUC {_number(auc)}")
+    return lines
+
+
+def _check(posts: pd.DataFrame, name: str) -> None:
+    missing = [column for column in (PLATFORM, TEXT) if column not in posts.columns]
+    if missing:
+        raise InputError(f"{name}: no {', '.join(missing)} column. Load them with synth.io.load_posts.")
+    if posts.empty:
+        raise InputError(f"{name}: the table is empty. Load at least one post.")
+
+
+def _texts(posts: pd.DataFrame) -> list[str]:
+    return posts[TEXT].astype("string").fillna("").tolist()
+
+
+def _timed(timings: dict[str, float], key: str, work: Callable[[], T]) -> T:
+    start = time.perf_counter()
+    value = work()
+    timings[key] = time.perf_counter() - start
+    return value
+
+
+def _counts(posts: pd.DataFrame) -> dict[str, Any]:
+    out: dict[str, Any] = {"total": len(posts)}
+    for column in (PLATFORM, SOURCE, MODEL):
+        if column in posts.columns and posts[column].notna().any():
+            values = posts[column].astype("string").fillna(MISSING_VALUE)
+            out[f"by_{column}"] = {str(key): int(count) for key, count in values.value_counts().sort_index().items()}
+    return out
+
+
+def _platform_counts(counts: dict[str, Any]) -> str:
+    return ", ".join(f"{platform} {count:,}" for platform, count in counts.get(f"by_{PLATFORM}", {}).items())
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return str(value)
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready copy: numpy scalars to Python, NaN and infinities to None (undefined), recursively."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
