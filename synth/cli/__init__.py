@@ -16,6 +16,7 @@ from synth.errors import SynthError
 
 # Subcommand name -> module in synth.cli. Add a line here when you add a subcommand.
 SUBCOMMANDS: dict[str, str] = {
+    "evaluate": "evaluate",
     "validate": "validate",
     "generate": "generate",
     "resume": "resume",
