@@ -36,6 +36,7 @@ from synth.leaderboard import Leaderboard
 from synth.metrics.lexical import lexical_features
 from synth.plots_compare import feature_distribution_figure, leaderboard_bars, leaderboard_heatmap
 from synth.schema import MODEL, PLATFORM, TEXT
+from synth.scorecard import AMBER_MAX_RATIO, GREEN_MAX_RATIO, scorecard
 
 SECTIONS: tuple[str, ...] = ("summary", "configuration", "leaderboard", "metrics", "figures", "samples",
                              "definitions")
@@ -229,6 +230,8 @@ def build_report(
             .to_dict("records")
             for section in METRIC_SECTIONS if isinstance(metrics.get(section), Mapping)
         },
+        "scorecards": _scorecards(metrics.get("lexical")),
+        "thresholds": (GREEN_MAX_RATIO, AMBER_MAX_RATIO),
         "missing_sections": [s for s in METRIC_SECTIONS if not isinstance(metrics.get(s), Mapping)],
         "figures": [Markup(f.to_html(full_html=False, include_plotlyjs=False, config=PLOT_CONFIG))  # noqa: S704
                     for f in figures],
@@ -274,6 +277,22 @@ def _settings(manifest: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     return [(name, _cell(value)) for name, value in pairs if value not in (None, [], {})]
 
 
+def _scorecards(lexical: Any) -> dict[str, list[dict[str, str]]]:
+    """Group (platform or "all") -> scorecard rows as display text, from the lexical metrics."""
+    if not isinstance(lexical, Mapping):
+        return {}
+    cards = {}
+    for group, metrics in lexical.items():
+        if isinstance(metrics, Mapping):
+            card = scorecard(metrics)
+            cards[str(group)] = [
+                {"label": row.label, "real": _cell(row.real), "synthetic": _cell(row.synthetic),
+                 "baseline": _cell(row.baseline), "ratio": _cell(row.ratio), "rating": row.rating}
+                for row in card.itertuples()
+            ]
+    return cards
+
+
 def _leaderboard_rows(leaderboard: Leaderboard | None) -> list[dict[str, str]]:
     if leaderboard is None:
         return []
@@ -311,6 +330,8 @@ th { background: #f3f5f8; } td.num { text-align: right; font-variant-numeric: ta
 td.post { white-space: pre-wrap; word-break: break-word; max-width: 560px; }
 nav a { margin-right: 1rem; } .muted { color: #666; } pre { background: #f6f6f6; padding: 0.8rem; overflow: auto; }
 dt { font-weight: 600; margin-top: 0.5rem; } dd { margin-left: 1rem; }
+td.green { background: #c8e6c9; } td.amber { background: #ffe0b2; } td.red { background: #ffcdd2; }
+td.grey { background: #eeeeee; } .cards { display: flex; flex-wrap: wrap; gap: 1.5rem; }
 </style>
 <script>{{ plotly_js }}</script>
 </head>
@@ -347,6 +368,18 @@ scores highest on the platform. Components: length / marker / vocabulary similar
 {% else %}<p>No leaderboard in this report.</p>{% endif %}</section>
 
 <section id="metrics"><h2>Metrics</h2>
+{% if scorecards %}<h3>Lexical scorecard</h3>
+<p>Green: the synthetic posts differ from the real ones by at most {{ thresholds[0] }}x what a second real sample
+does (the real-vs-real gap, scaled to the sets' sizes); amber: up to {{ thresholds[1] }}x; red: more; grey:
+undefined. For comparisons (KS, JSD, Jaccard) "synthetic" is synthetic vs real and "baseline" one real half vs the
+other.</p>
+<div class="cards">{% for group, rows in scorecards.items() %}<div><h4>{{ group }}</h4>
+<table><tr><th>metric</th><th>real</th><th>synthetic</th><th>baseline</th><th>gap ratio</th></tr>
+{% for row in rows %}<tr><td class="{{ row.rating }}">{{ row.label }}</td><td class="num">{{ row.real }}</td>
+<td class="num">{{ row.synthetic }}</td><td class="num">{{ row.baseline }}</td>
+<td class="num {{ row.rating }}">{{ row.ratio }}</td></tr>
+{% endfor %}</table></div>
+{% endfor %}</div>{% endif %}
 {% for section, rows in metric_tables.items() %}<h3>{{ section | capitalize }}</h3>
 <table><tr><th>group</th><th>metric</th><th>real</th><th>synthetic</th><th>baseline</th><th>value</th></tr>
 {% for row in rows %}<tr><td>{{ row.group }}</td><td>{{ row.metric }}</td>

@@ -15,8 +15,8 @@ its noise goes as sqrt(1/half - 1/real)), using the `n_posts` entry of the group
 
     allowed = max(baseline gap x size factor, floor);   ratio = synthetic gap / allowed
 
-The floor (FLOOR_RELATIVE of |real| for set metrics,
-FLOOR_ABSOLUTE for comparisons) keeps a baseline gap of about zero from turning a negligible difference red.
+The floor (FLOOR_RELATIVE of |real|, at least FLOOR_SET_MINIMUM, for set
+metrics; FLOOR_ABSOLUTE for comparisons) keeps a baseline gap of about zero from turning a negligible difference red.
 Rating: green when ratio <= GREEN_MAX_RATIO (as close to the real posts as a second real sample, give or
 take sampling noise), amber when ratio <= AMBER_MAX_RATIO, red beyond; grey when a value is undefined.
 The baseline is one seeded split, so its gap is itself a noisy draw: a lone amber among greens can be
@@ -35,6 +35,9 @@ GREEN_MAX_RATIO = 2.0
 AMBER_MAX_RATIO = 4.0
 FLOOR_RELATIVE = 0.05
 FLOOR_ABSOLUTE = 0.02
+# Set metrics whose real value is 0 (no emoji at all) still need a scale: 0.01 is one post in a hundred for
+# shares and rates, and negligible for lengths and grades.
+FLOOR_SET_MINIMUM = 0.01
 GREEN, AMBER, RED, GREY = "green", "amber", "red", "grey"
 
 # metric key -> (label, kind): "set" metrics have real/synthetic/baseline; "distance" and "overlap" are
@@ -64,8 +67,8 @@ DEFINITIONS: dict[str, str] = {
     "KS or JSD value, or 1 - Jaccard overlap, synthetic vs real (and real half vs real half).",
     "size_factor": "The baseline gap is scaled by the ratio of the sampling noise expected for the synthetic "
     "comparison (sizes synthetic and real) over that of the baseline (real half and real set, or two halves).",
-    "ratio": f"Synthetic gap / max(scaled baseline gap, floor); floor = {FLOOR_RELATIVE:.0%} of |real| for set "
-    f"metrics, {FLOOR_ABSOLUTE:g} for comparisons.",
+    "ratio": f"Synthetic gap / max(scaled baseline gap, floor); floor = {FLOOR_RELATIVE:.0%} of |real| (at least "
+    f"{FLOOR_SET_MINIMUM:g}) for set metrics, {FLOOR_ABSOLUTE:g} for comparisons.",
 }
 
 
@@ -106,7 +109,7 @@ def scorecard(group: Mapping[str, Any]) -> pd.DataFrame:
             real, synthetic, baseline = entry.get("real"), entry.get("synthetic"), entry.get("baseline")
             gap = _gap(synthetic, real)
             baseline_gap = _scaled(_gap(baseline, real), factors["set"])
-            floor = FLOOR_RELATIVE * abs(real) if real is not None else None
+            floor = max(FLOOR_RELATIVE * abs(real), FLOOR_SET_MINIMUM) if real is not None else None
         else:
             real, synthetic, baseline = None, group[key], group.get(f"{key}_baseline")
             gap, baseline_gap = _distance(synthetic, kind), _scaled(_distance(baseline, kind), factors["comparison"])

@@ -118,6 +118,9 @@ def test_report_holds_the_figures_metrics_and_definitions(html: str) -> None:
     assert ">chars_mean<" in html and ">40.5<" in html and ">35.25<" in html
     assert ">nearest.median<" in html and ">0.8<" in html
     assert ">exact_copies<" in html and ">@clinic<" in html
+    # The lexical scorecard: chars_mean gap 5.25 vs baseline gap 0.5 (floor 5% of 40.5 = 2.025) -> ratio 2.59.
+    assert "<h3>Lexical scorecard</h3>" in html
+    assert '<td class="amber">Mean length (characters)</td>' in html and '<td class="num amber">2.593</td>' in html
     assert "Not computed for this report: semantic, multiplatform" in html
     for entries in metric_definitions().values():
         for key in entries:

@@ -44,6 +44,14 @@ def test_scorecard_rates_set_metrics_and_comparisons() -> None:
     assert card.loc["hashtags_per_post", "rating"] == GREY
 
 
+def test_a_feature_absent_from_the_real_posts_still_has_a_scale() -> None:
+    group = {"emoji_per_post": {"real": 0.0, "synthetic": 0.05, "baseline": 0.0},
+             "urls_per_post": {"real": 0.0, "synthetic": 0.005, "baseline": 0.0}}
+    card = scorecard(group).set_index("metric")
+    assert card.loc["emoji_per_post", "ratio"] == pytest.approx(5.0) and card.loc["emoji_per_post", "rating"] == RED
+    assert card.loc["urls_per_post", "rating"] == GREEN
+
+
 def test_identical_sets_are_all_green() -> None:
     texts = [f"post {i} about the #clinic and @nurse {'?' if i % 3 else '!'} {'x ' * (i % 7)}" for i in range(40)]
     posts = pd.DataFrame({"post_id": [str(i) for i in range(40)], "platform": "twitter", "text": texts,
