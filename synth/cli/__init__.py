@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "generate": "generate",
     "resume": "resume",
     "report": "report",
+    "topics": "topics",
 }
 
 
