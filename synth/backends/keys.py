@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
+from pathlib import Path
 
 from synth.errors import ConfigError
 
@@ -75,3 +77,32 @@ def scrub(text: str, *secrets: Secret | None) -> str:
         if secret is not None and secret.reveal():
             text = text.replace(secret.reveal(), MASK)
     return _KEY_PATTERN.sub(MASK, text)
+
+
+def load_secrets_into_environment(path: str | Path = SECRETS_FILE) -> list[str]:
+    """Do for the CLI what `streamlit run` does for the app: copy the root string keys of `secrets.toml`
+    into the environment, leaving variables that are already set alone. Nothing is written anywhere.
+
+    Args:
+        path: the secrets file; a missing file is not an error (keys may come from the shell).
+
+    Returns:
+        The names of the variables set (never their values).
+
+    Raises:
+        ConfigError: the file exists but is not valid TOML.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return []
+    try:
+        secrets = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        # The decoder names a line and column, never the text, so no secret is echoed.
+        raise ConfigError(f"{path} is not valid TOML ({error}); fix it or remove it") from None
+    loaded = []
+    for name, value in secrets.items():
+        if isinstance(value, str) and value.strip() and name not in os.environ:
+            os.environ[name] = value
+            loaded.append(name)
+    return loaded

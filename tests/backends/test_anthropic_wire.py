@@ -179,3 +179,13 @@ def test_a_system_prompt_alone_is_refused_before_any_call(scripted):
         run(backend(server).generate(Request(messages=(Message("system", "Be brief."),))))
     assert caught.value.fatal and "user message" in str(caught.value)
     assert server.requests == []
+
+
+def test_no_log_line_carries_the_key_even_at_debug_level(scripted, caplog):
+    caplog.set_level("DEBUG")
+    server = scripted(error(500, "api_error", "oops", {"retry-after-ms": "1"}),
+                      error(401, "authentication_error", f"invalid x-api-key {KEY}"))
+    with pytest.raises(BackendError):
+        run(backend(server).generate(CHAT))
+    assert caplog.records  # the SDK did log its requests and retries
+    assert KEY not in caplog.text and "SECRET" not in caplog.text

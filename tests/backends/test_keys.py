@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 
 import pytest
 
-from synth.backends.keys import Secret, find_key, require_key, scrub
+from synth.backends.keys import Secret, find_key, load_secrets_into_environment, require_key, scrub
 from synth.errors import ConfigError
 
 
@@ -50,3 +51,31 @@ def test_scrub_removes_the_key_and_key_shaped_text():
 
 def test_scrub_keeps_ordinary_text():
     assert scrub("model gpt-4o-mini is busy (task-force)", None) == "model gpt-4o-mini is busy (task-force)"
+
+
+def test_the_cli_can_load_secrets_toml_like_streamlit_does(tmp_path, monkeypatch):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        'OPENAI_API_KEY = "sk-file-key-123456"\nANTHROPIC_API_KEY = "from-file"\nBLANK = ""\n'
+        '[connections]\nurl = "x"\n'
+    )
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "from-shell")
+    for name in ("OPENAI_API_KEY", "BLANK"):  # absent now, and removed again when the test ends
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    assert load_secrets_into_environment(secrets) == ["OPENAI_API_KEY"]
+    assert find_key("OPENAI_API_KEY").reveal() == "sk-file-key-123456"
+    assert find_key("ANTHROPIC_API_KEY").reveal() == "from-shell"  # the shell wins, as in Streamlit
+    assert "BLANK" not in os.environ
+
+
+def test_a_missing_secrets_file_loads_nothing(tmp_path):
+    assert load_secrets_into_environment(tmp_path / "absent.toml") == []
+
+
+def test_a_broken_secrets_file_is_a_config_error_that_does_not_echo_it(tmp_path):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('OPENAI_API_KEY = "sk-unterminated-999999\n')
+    with pytest.raises(ConfigError, match="not valid TOML") as caught:
+        load_secrets_into_environment(secrets)
+    assert "999999" not in str(caught.value)

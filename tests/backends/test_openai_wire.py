@@ -239,3 +239,12 @@ def test_context_window_comes_from_known_models_or_the_setting():
     assert create_backend("openai:mistral", base_url="http://127.0.0.1:1/v1", max_context=32_000).max_context == 32_000
     with pytest.raises(ConfigError, match="max_context must be"):
         create_backend("openai:mistral", base_url="http://127.0.0.1:1/v1", max_context=0)
+
+
+def test_no_log_line_carries_the_key_even_at_debug_level(scripted, caplog):
+    caplog.set_level("DEBUG")
+    server = scripted(error(500, "oops", {"retry-after-ms": "1"}), error(401, f"Incorrect API key provided: {KEY}"))
+    with pytest.raises(BackendError):
+        run(backend(server).generate(CHAT))
+    assert caplog.records  # the SDK did log its requests and retries
+    assert KEY not in caplog.text and "SECRET" not in caplog.text
