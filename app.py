@@ -10,6 +10,7 @@ st.set_page_config(page_title="Synthetic social media lab", page_icon=":material
 PAGES = {
     "Real data": [
         st.Page("pages/data.py", title="Upload posts", icon=":material/upload_file:", default=True),
+        st.Page("pages/topics.py", title="Topics", icon=":material/category:"),
     ],
     "Compare": [
         st.Page("pages/embeddings.py", title="Embeddings", icon=":material/scatter_plot:"),
