@@ -74,6 +74,7 @@ class AnthropicBackend(CloudBackend):
             http_client=http_client,
         )
         self._key = require_key(KEY_VARIABLE, api_key, backend="anthropic")
+        self.takes_sampling = False  # the SDK's Messages API has no temperature or top_p
 
     def _make_client(self) -> anthropic.AsyncAnthropic:
         # The key is always explicit, so the SDK never falls back to profiles or token files.

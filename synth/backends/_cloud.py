@@ -43,6 +43,7 @@ class CloudBackend(Backend):
         self.timeout = float(timeout)
         self.max_retries = max_retries
         self.model_version: str | None = None  # from the last answer: the exact model that ran
+        self.takes_sampling = True  # False where the provider refuses temperature/top_p for this model
         self._key: Secret | None = None
         self._http_client = http_client
         self._client: Any = None
@@ -62,6 +63,7 @@ class CloudBackend(Backend):
             "model_version": self.model_version,
             "timeout": self.timeout,
             "max_retries": self.max_retries,
+            "sends_sampling": self.takes_sampling,
         }
 
     def __repr__(self) -> str:

@@ -34,6 +34,9 @@ KNOWN_MODELS: dict[str, int] = {
     "gpt-4.1-mini": 1_047_576,
     "gpt-4.1": 1_047_576,
 }
+# OpenAI's reasoning models: no temperature or top_p, and max_completion_tokens also pays for reasoning,
+# so give them room.
+REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5")
 # OpenAI's own models that still take completion prompts.
 COMPLETION_MODELS = frozenset({"gpt-3.5-turbo-instruct", "davinci-002", "babbage-002"})
 DEFAULT_TIMEOUT = 60.0
@@ -93,6 +96,8 @@ class OpenAIBackend(CloudBackend):
             else find_key(KEY_VARIABLE, api_key)
         )
         self.supports_completion = not self._is_openai or model in COMPLETION_MODELS
+        # OpenAI's reasoning models refuse temperature and top_p; they are left out for them.
+        self.takes_sampling = not (self._is_openai and model.startswith(REASONING_PREFIXES))
 
     def _make_client(self) -> openai.AsyncOpenAI:
         return openai.AsyncOpenAI(
@@ -134,11 +139,9 @@ class OpenAIBackend(CloudBackend):
         # OpenAI's own chat API replaced max_tokens (refused by its reasoning models); compatible servers
         # and the legacy completions endpoint still read max_tokens.
         length_name = "max_completion_tokens" if chat and self._is_openai else "max_tokens"
-        sampling: dict[str, Any] = {
-            length_name: options.max_tokens,
-            "temperature": options.temperature,
-            "top_p": options.top_p,
-        }
+        sampling: dict[str, Any] = {length_name: options.max_tokens}
+        if self.takes_sampling:
+            sampling.update(temperature=options.temperature, top_p=options.top_p)
         if options.seed is not None:
             sampling["seed"] = options.seed
         if options.stop:

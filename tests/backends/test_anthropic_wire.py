@@ -66,6 +66,7 @@ def test_success_sends_system_as_a_parameter_and_reads_text_and_usage(scripted):
         "stop_sequences": ["\n\n"],
     }
     assert made.describe()["model_version"] == "claude-haiku-4-5-20251001"
+    assert made.describe()["sends_sampling"] is False  # the SDK has no temperature or top_p
     for shown in (repr(made), str(made.describe()), str(vars(made))):
         assert KEY not in shown
 

@@ -68,7 +68,7 @@ def test_describe_names_the_version_seen_and_never_the_key(scripted):
     run(made.generate(CHAT))
     assert made.describe() == {
         "backend": "openai", "model": "gpt-4o-mini", "base_url": "https://api.openai.com/v1",
-        "model_version": "gpt-4o-mini-2024-07-18", "timeout": 5.0, "max_retries": 2,
+        "model_version": "gpt-4o-mini-2024-07-18", "timeout": 5.0, "max_retries": 2, "sends_sampling": True,
     }
     for shown in (repr(made), str(made.describe()), str(vars(made))):
         assert KEY not in shown
@@ -248,3 +248,20 @@ def test_no_log_line_carries_the_key_even_at_debug_level(scripted, caplog):
         run(backend(server).generate(CHAT))
     assert caplog.records  # the SDK did log its requests and retries
     assert KEY not in caplog.text and "SECRET" not in caplog.text
+
+
+@pytest.mark.parametrize("model", ["o3-mini", "o4-mini", "gpt-5-nano"])
+def test_reasoning_models_of_openai_get_no_temperature_or_top_p(scripted, model):
+    server = scripted(chat_ok())
+    made = create_backend(f"openai:{model}", api_key=KEY, http_client=server.client())
+    run(made.generate(CHAT))
+    assert server.body()["max_completion_tokens"] == 20
+    assert "temperature" not in server.body() and "top_p" not in server.body()
+    assert made.describe()["sends_sampling"] is False
+
+
+def test_a_compatible_server_gets_sampling_whatever_the_model_is_called(scripted):
+    server = scripted(chat_ok())
+    run(create_backend("openai:o3-distill", base_url="http://127.0.0.1:1/v1", http_client=server.client())
+        .generate(CHAT))
+    assert server.body()["temperature"] == 0.7 and server.body()["max_tokens"] == 20
