@@ -148,8 +148,9 @@ def _features(texts: pd.Series, tokens: pd.DataFrame) -> pd.DataFrame:
         )
     columns["has_question"] = prose.str.contains("?", regex=False).to_numpy(dtype=bool)
     columns["has_exclamation"] = prose.str.contains("!", regex=False).to_numpy(dtype=bool)
-    columns["letters"] = prose.str.count(r"\p{L}").to_numpy(dtype=np.int64)
-    columns["uppercase_letters"] = prose.str.count(r"\p{Lu}").to_numpy(dtype=np.int64)
+    # Deleting what is not a letter and measuring the rest is one regex pass instead of a match per letter.
+    columns["letters"] = prose.str.replace(r"\P{L}+", "", regex=True).str.len().to_numpy(dtype=np.int64)
+    columns["uppercase_letters"] = prose.str.replace(r"\P{Lu}+", "", regex=True).str.len().to_numpy(dtype=np.int64)
 
     with np.errstate(divide="ignore", invalid="ignore"):
         letters = columns["letters"].astype(float)
@@ -220,7 +221,7 @@ def distinct_ngrams(tokens: pd.DataFrame, n: int) -> int:
     for offset in range(1, n):
         key = key * base + ids[offset : offset + count]
         same_post &= post[offset : offset + count] == post[:count]
-    return len(np.unique(key[same_post]))
+    return len(pd.unique(key[same_post]))
 
 
 def ngrams(tokens: pd.DataFrame, n: int) -> pd.Series:
