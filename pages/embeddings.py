@@ -35,7 +35,7 @@ elif not has_real:
 posts = emb.combine_posts(real, synthetic)
 data_key = emb.fingerprint_texts(posts[schema.TEXT])
 embedding = emb.embeddings_job(posts, data_key)
-if not embedding.future.done():
+if not emb.settle(embedding, 4.0):
     st.caption("Embeddings are kept on disk: this happens once per dataset.")
     emb.show_pending([embedding])
     st.stop()
@@ -65,7 +65,7 @@ except SynthError as error:
     st.stop()
 if method != "pca":
     map_job = emb.map_job(method, vectors, data_key)
-    if map_job.future.done() and map_job.future.exception() is not None:
+    if emb.settle(map_job, 0.5) and map_job.future.exception() is not None:
         st.error(str(map_job.future.exception()), icon=":material/error:")
     elif map_job.future.done():
         coords = map_job.future.result()

@@ -17,7 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +72,12 @@ class JobBoard:
 
     def get(self, key: str) -> Job | None:
         return self._jobs.get(key)
+
+
+def settle(job: Job, seconds: float) -> bool:
+    """Wait up to `seconds` for `job` (a cached result is ready at once: no need to show progress)."""
+    wait([job.future], timeout=seconds)
+    return job.future.done()
 
 
 @st.cache_resource(show_spinner=False)
