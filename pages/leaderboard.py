@@ -6,6 +6,7 @@ from synth.errors import SynthError
 from synth.leaderboard import ALL, COMPONENTS, DEFINITIONS
 from synth.plots_compare import leaderboard_bars, leaderboard_heatmap
 from ui import compare
+from ui.ingest import plain
 
 st.title("Leaderboard")
 st.caption(
@@ -30,8 +31,11 @@ except SynthError as error:
 
 st.subheader("Who is best where")
 for row in board.best.itertuples():
-    icon = "🏆" if row.clear else "🤝"
-    st.text(f"{icon} {row.verdict}" + ("" if row.p_best != row.p_best else f" (P(best) = {row.p_best:.0%})"))
+    verdict = plain(row.verdict) + ("" if row.p_best != row.p_best else f" (P(best) = {row.p_best:.0%})")
+    if row.clear:
+        st.success(verdict, icon=":material/trophy:")
+    else:
+        st.info(verdict, icon=":material/balance:")
 
 st.plotly_chart(leaderboard_heatmap(board.cells), key="leaderboard_heatmap")
 

@@ -52,7 +52,8 @@ if group is None or synthetic_shown.empty:
 
 st.subheader("Scorecard")
 st.text(f"{len(real_shown):,} real posts vs {len(synthetic_shown):,} synthetic posts ({model}).")
-st.dataframe(compare.scorecard_table(group), hide_index=True, key="lexical_scorecard")
+card = compare.scorecard_table(group)
+st.dataframe(card, hide_index=True, height=35 * (len(card.data) + 1) + 3, key="lexical_scorecard")
 st.caption(compare.THRESHOLDS_NOTE)
 with st.expander("What do these numbers mean?", icon=":material/help:"):
     for key, text in SCORECARD_DEFINITIONS.items():

@@ -117,7 +117,7 @@ def leaderboard_heatmap(cells: pd.DataFrame) -> go.Figure:
                    colorbar={"title": {"text": "score"}}, hovertemplate="%{y} on %{x}: %{z:.1f}<extra></extra>")
     )
     figure.update_layout(title="Headline fidelity score (0-100) with 95% bootstrap interval",
-                         xaxis_title="platform", yaxis_title="model", height=150 + 60 * len(scores))
+                         xaxis_title="platform", yaxis_title="model", height=max(300, 150 + 60 * len(scores)))
     return figure
 
 

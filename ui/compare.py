@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from synth import schema
 from synth.errors import SynthError
@@ -24,7 +25,7 @@ from synth.report import distribution_figures
 from synth.scorecard import AMBER_MAX_RATIO, GREEN_MAX_RATIO, scorecard
 from ui import state
 
-RATING_ICONS = {"green": "🟢", "amber": "🟠", "red": "🔴", "grey": "⚪"}
+RATING_COLOURS = {"green": "#c8e6c9", "amber": "#ffe0b2", "red": "#ffcdd2", "grey": "#eeeeee"}
 ALL_MODELS = "All models together"
 
 
@@ -70,24 +71,26 @@ def pick_model(synthetic: pd.DataFrame, choice: str) -> pd.DataFrame:
     return synthetic if choice == ALL_MODELS else synthetic[synthetic[schema.MODEL].astype("string") == choice]
 
 
-def scorecard_table(group: dict[str, Any]) -> pd.DataFrame:
-    """The scorecard of one compare_lexical group, as a table for people (icon, values, ratio)."""
+def scorecard_table(group: dict[str, Any]) -> Styler:
+    """The scorecard of one compare_lexical group, for people: rating words on their colour, values, ratio."""
     card = scorecard(group)
-    return pd.DataFrame({
-        "": card["rating"].map(RATING_ICONS),
+    table = pd.DataFrame({
+        "rating": card["rating"],
         "metric": card["label"],
         "real": card["real"],
         "synthetic": card["synthetic"],
         "real-vs-real baseline": card["baseline"],
         "gap ÷ baseline gap": card["ratio"],
     })
+    return table.style.map(lambda rating: f"background-color: {RATING_COLOURS[rating]}", subset=["rating"]).format(
+        precision=3, na_rep="–")
 
 
 THRESHOLDS_NOTE = (
-    f"🟢 the synthetic posts differ from the real ones by at most {GREEN_MAX_RATIO:g}× what a second sample of "
-    f"real posts does (the real-vs-real baseline, scaled to the sets' sizes); 🟠 up to {AMBER_MAX_RATIO:g}×; "
-    f"🔴 more; ⚪ undefined. For comparisons (KS, JSD, Jaccard) the “real” column is empty: the synthetic "
-    "column is synthetic vs real, the baseline column one real half vs the other."
+    f"**green**: the synthetic posts differ from the real ones by at most {GREEN_MAX_RATIO:g}× what a second "
+    f"sample of real posts does (the real-vs-real baseline, scaled to the sets' sizes); **amber**: up to "
+    f"{AMBER_MAX_RATIO:g}×; **red**: more; **grey**: undefined. For comparisons (KS, JSD, Jaccard) the “real” "
+    "column is empty: the synthetic column is synthetic vs real, the baseline column one real half vs the other."
 )
 
 

@@ -31,9 +31,10 @@ def page() -> AppTest:
 
 def test_renders_verdicts_table_and_charts(page: AppTest) -> None:
     assert page.title[0].value == "Leaderboard" and not page.error
-    verdicts = [t.value for t in page.text if "on " in t.value and "P(best)" in t.value]
     # smollm2 writes each platform's style, the odd model swaps them: smollm2 wins everywhere, clearly.
-    assert len(verdicts) == 3 and all(v.startswith("🏆 local:smollm2 is best on") for v in verdicts)
+    verdicts = [s.value for s in page.success]
+    assert len(verdicts) == 3 and not page.info
+    assert all(v.startswith("local\\:smollm2 is best on") and v.endswith("(P(best) = 100%)") for v in verdicts)
     table = page.dataframe[0].value
     assert len(table) == 6 and set(table["platform"]) == {"twitter", "reddit", "all"}
     best = table.sort_values("score", ascending=False).iloc[0]

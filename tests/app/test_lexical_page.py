@@ -34,7 +34,7 @@ def test_renders_scorecard_distribution_and_top_items(page: AppTest) -> None:
     assert not page.error
     assert [s.value for s in page.subheader] == ["Scorecard", "Distributions per post", "Most frequent items"]
     scorecard = page.dataframe[0].value
-    assert {"🟢", "🟠", "🔴", "⚪"} >= set(scorecard[""]) and len(scorecard) >= 10
+    assert {"green", "amber", "red", "grey"} >= set(scorecard["rating"]) and len(scorecard) >= 10
     assert "Mean length (characters)" in set(scorecard["metric"])
     # Real plus both models side by side when all models are shown.
     assert [t.value for t in page.text if "posts)" in t.value] == [
