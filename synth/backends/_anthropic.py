@@ -34,7 +34,8 @@ class AnthropicBackend(CloudBackend):
     """Claude chat models through the Messages API.
 
     Sampling options are not sent: the Messages API of anthropic SDK 2.x takes no temperature, top_p or
-    seed (`messages.create` refuses them), so only max_tokens and stop sequences apply.
+    seed (`messages.create` refuses them), so only max_tokens and stop sequences apply; whitespace-only
+    stop sequences are left out, as the API refuses them.
 
     Args:
         model: the model name, free text (e.g. `claude-haiku-4-5`).
@@ -109,8 +110,10 @@ class AnthropicBackend(CloudBackend):
         }
         if system:
             params["system"] = system
-        if options.stop:
-            params["stop_sequences"] = list(options.stop)
+        # The API refuses whitespace-only stop sequences (e.g. "\n\n") with a 400 that would stop the run.
+        stop = [sequence for sequence in options.stop if sequence.strip()]
+        if stop:
+            params["stop_sequences"] = stop
         try:
             response: Any = await self._sdk_client().messages.create(**params)
         except Exception as error:

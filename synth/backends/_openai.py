@@ -33,6 +33,8 @@ KNOWN_MODELS: dict[str, int] = {
     "gpt-4.1-nano": 1_047_576,
     "gpt-4.1-mini": 1_047_576,
     "gpt-4.1": 1_047_576,
+    "gpt-5-nano": 400_000,
+    "gpt-5-mini": 400_000,
 }
 # OpenAI's reasoning models: no temperature or top_p, and max_completion_tokens also pays for reasoning,
 # so give them room.

@@ -18,7 +18,7 @@ CHAT = Request(
         Message("system", "You write Reddit comments."),
         Message("user", "A comment about rain."),
     ),
-    options=GenerationOptions(max_tokens=30, temperature=0.6, seed=3, stop=("\n\n",)),
+    options=GenerationOptions(max_tokens=30, temperature=0.6, seed=3, stop=("\n\n", "\n### Post 2")),
 )
 
 
@@ -63,7 +63,7 @@ def test_success_sends_system_as_a_parameter_and_reads_text_and_usage(scripted):
         "max_tokens": 30,
         "system": "You write Reddit comments.",
         "messages": [{"role": "user", "content": "A comment about rain."}],
-        "stop_sequences": ["\n\n"],
+        "stop_sequences": ["\n### Post 2"],  # whitespace-only sequences are refused by the API
     }
     assert made.describe()["model_version"] == "claude-haiku-4-5-20251001"
     assert made.describe()["sends_sampling"] is False  # the SDK has no temperature or top_p
