@@ -42,11 +42,11 @@ from synth.metrics.privacy_neighbours import (
 )
 from synth.parsing import is_refusal
 from synth.schema import PLATFORM, POST_ID
+from synth.text import MENTION_RE, URL_RE
 
 DEFAULT_NGRAM_THRESHOLD = 0.8
 
-_URL_PATTERN = r"(?i)(?:https?://|www\.)[^\s<>\"']+"
-_MENTION_PATTERN = r"(?<![\w@/])@\w{1,50}"
+_URL_PATTERN = r"(?i)(?:https?://|www\.)[^\s<>\"']+"  # synth.text.URL_RE, spelt for pandas' Arrow engine
 # Phrases of a model talking about its task rather than writing a post, anywhere in the text.
 _BOILERPLATE_PATTERN = (
     r"(?i)\b(?:here(?:'|’)?s (?:a|an|the|my|your|some)\b|here (?:is|are) (?:a|an|the|some|\d+)\b|"
@@ -72,7 +72,9 @@ DEFINITIONS: dict[str, str] = {
     "5th percentile and median; share_below_baseline_p05 is the share of synthetic posts closer to the real "
     "data than the closest 5% of held-out real posts are: about 0.05 when the generator copies no more than "
     "a fresh real sample would, more when it copies.",
-    "handles": "Distinct @handles (case-insensitive) of the real posts that appear in synthetic posts, and "
+    "any": "Synthetic posts that are a copy of any of the kinds above (each post counted once).",
+    "handles": "Distinct @handles and u/names (synth.text.MENTION_RE, case-insensitive) of the real posts "
+    "that appear in synthetic posts, and "
     "the share of synthetic posts containing at least one of them.",
     "urls": "Distinct URLs (as written, trailing punctuation removed) of the real posts that appear in "
     "synthetic posts, and the share of synthetic posts containing at least one of them.",
@@ -310,8 +312,8 @@ def _distance_summary(synthetic: np.ndarray, baseline: np.ndarray) -> dict[str, 
 
 def _reproduced(real: pd.DataFrame, synthetic: pd.DataFrame) -> dict[str, Any]:
     real_texts, synthetic_texts = post_texts(real, "real posts"), post_texts(synthetic, "synthetic posts")
-    mentions = (_MENTION_PATTERN, lambda s: s.str.lower())
-    urls = (_URL_PATTERN, lambda s: s.str.replace(r"[.,;:!?)\]}'\"…]+$", "", regex=True))
+    mentions = (MENTION_RE, lambda s: s.str.lower())
+    urls = (URL_RE, lambda s: s.str.replace(r"[.,;:!?)\]}'\"…]+$", "", regex=True))
     result: dict[str, Any] = {}
     for name, (pattern, clean) in (("handles", mentions), ("urls", urls)):
         real_items = set(clean(real_texts.str.findall(pattern).explode().dropna().astype("string")))

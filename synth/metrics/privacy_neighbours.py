@@ -8,7 +8,12 @@ import pandas as pd
 from scipy import sparse
 
 NGRAM_SIZE = 5
-_CHUNK = 512  # queries compared with every reference at once (memory: _CHUNK x n_reference floats)
+_CELLS_PER_CHUNK = 4_000_000  # query x reference similarities held at once (a few float64 arrays of this size)
+
+
+def _chunk_rows(n_reference: int) -> int:
+    """How many queries to compare with every reference at once, so memory stays bounded as sets grow."""
+    return max(1, min(512, _CELLS_PER_CHUNK // max(n_reference, 1)))
 
 
 def ngram_neighbours(
@@ -63,8 +68,9 @@ def best_ngram_neighbours(
     reference_sizes = np.asarray(reference_matrix.sum(axis=1)).ravel()
     query_sizes = np.asarray(query_matrix.sum(axis=1)).ravel()
     reference_t = reference_matrix.T.tocsr()  # CSR @ CSR: no conversion inside the loop
-    for start in range(0, len(queries), _CHUNK):
-        stop = min(start + _CHUNK, len(queries))
+    rows = _chunk_rows(len(reference))
+    for start in range(0, len(queries), rows):
+        stop = min(start + rows, len(queries))
         shared = (query_matrix[start:stop] @ reference_t).toarray()
         union = query_sizes[start:stop, None] + reference_sizes[None, :] - shared
         jaccard = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
@@ -86,11 +92,12 @@ def embedding_neighbours(reference: np.ndarray, queries: np.ndarray) -> tuple[np
     queries = _unit_rows(queries)
     best = np.empty(len(queries))
     best_at = np.empty(len(queries), dtype=np.int64)
-    for start in range(0, len(queries), _CHUNK):
-        cosine = queries[start : start + _CHUNK] @ reference.T
+    rows = _chunk_rows(len(reference))
+    for start in range(0, len(queries), rows):
+        cosine = queries[start : start + rows] @ reference.T
         at = cosine.argmax(axis=1)
-        best_at[start : start + _CHUNK] = at
-        best[start : start + _CHUNK] = cosine[np.arange(len(at)), at]
+        best_at[start : start + rows] = at
+        best[start : start + rows] = cosine[np.arange(len(at)), at]
     return best, best_at
 
 

@@ -173,3 +173,10 @@ def test_empty_sets_and_missing_text_raise_input_error(real: pd.DataFrame) -> No
         privacy_report(real, real.iloc[:0])
     with pytest.raises(InputError, match="no 'text' column"):
         privacy_report(real, real.drop(columns="text"))
+
+
+def test_reddit_usernames_and_dotted_handles_count_as_handles() -> None:
+    real = _frame(["thanks u/Some_User and @anna.bsky.social", "nothing here"], "r")
+    synthetic = _frame(["ask u/some_user", "hi @Anna.bsky.social", "hi @anna"], "s")
+    handles = privacy_report(real, synthetic)["reproduced"]["handles"]
+    assert handles == {"unique": 2, "post_rate": 2 / 3, "top": {"@anna.bsky.social": 1, "u/some_user": 1}}
