@@ -12,6 +12,9 @@ PAGES = {
         st.Page("pages/data.py", title="Upload posts", icon=":material/upload_file:", default=True),
         st.Page("pages/topics.py", title="Topics", icon=":material/category:"),
     ],
+    "Generate": [
+        st.Page("pages/generate.py", title="Generate", icon=":material/auto_awesome:"),
+    ],
     "Compare": [
         st.Page("pages/embeddings.py", title="Embeddings", icon=":material/scatter_plot:"),
         st.Page("pages/lexical.py", title="Lexical", icon=":material/text_fields:"),

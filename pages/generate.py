@@ -1,0 +1,135 @@
+"""Generate page: choose topics, platforms, models and a prompt strategy; preview prompts and cost; run."""
+
+import streamlit as st
+
+from synth.backends.base import GenerationOptions
+from synth.errors import SynthError
+from synth.generate import GenerationConfig, ModelConfig, load_run_posts, plan_run
+from synth.platforms import PLATFORMS, get_platform
+from synth.prompts import STRATEGIES, STRATEGY_HELP
+from ui import generate as gen
+from ui import state
+from ui.compare import runs_root
+
+st.title("Generate synthetic posts")
+real = state.get_real_posts()
+topics, labelled, origin = gen.offered_topics(real) if real is not None else ([], None, "")
+shown_keys: set[str] = set()
+
+if real is None:
+    st.info("Load real posts on the **Upload posts** page first: prompts take their style and examples from them.")
+elif not topics:
+    st.info("No topics yet: find them on the **Topics** page (or load posts with a topic column).")
+else:
+    st.caption(f"Topics from {origin}. Every topic x platform x model cell gets the posts asked for.")
+    in_data = sorted(set(real["platform"]))
+    platforms = st.multiselect("Platforms", list(PLATFORMS), default=in_data[:2], key="generate_platforms",
+                               format_func=lambda name: get_platform(name).label)
+    offered = {t.topic_id: t for t in gen.topics_above_share(labelled, topics, platforms)}
+    chosen_topics = st.multiselect("Topics", list(offered), default=list(offered)[:2], key="generate_topics",
+                                   format_func=lambda topic_id: offered[topic_id].label)
+    presets = st.multiselect("Models", gen.MODEL_PRESETS, default=["local:smollm2"], key="generate_models")
+    other = st.text_input("Other models (backend:model, comma-separated)", key="generate_other_models",
+                          help="e.g. openai:gpt-4o, or openai:MODEL with a base URL for vLLM, Ollama, llama.cpp")
+    specs = list(dict.fromkeys([*presets, *(s.strip() for s in other.split(",") if s.strip())]))
+    left, middle, right = st.columns(3)
+    strategy = left.selectbox("Prompt strategy", STRATEGIES, key="generate_strategy", format_func=lambda s:
+                              f"{s}: {STRATEGY_HELP[s]}")
+    per_cell = middle.number_input("Posts per cell", 1, 1000, 2, key="generate_per_cell")
+    per_call = right.number_input("Posts per call", 1, 20, 1, key="generate_per_call")
+    k = left.number_input("Real examples per prompt (k)", 1, 20, 5, key="generate_k")
+    temperature = middle.slider("Temperature", 0.0, 2.0, 0.9, 0.05, key="generate_temperature")
+    max_tokens = right.number_input("Max tokens per call", 16, 8192, 256, key="generate_max_tokens")
+    seed = left.number_input("Seed", 0, 2**31 - 1, 0, key="generate_seed")
+    budget = middle.number_input("Budget in USD (0 = none)", 0.0, 10_000.0, 0.0, key="generate_budget")
+    base_url = right.text_input("Base URL for openai: models (optional)", key="generate_base_url")
+    gen.key_inputs(specs, shown_keys)
+
+    try:
+        settings = {s: {"base_url": base_url.strip()} for s in specs if base_url.strip() and s.startswith("openai:")}
+        backends = gen.build_backends(specs, settings) if specs else {}
+        models = gen.with_completion_for_base_models(
+            tuple(ModelConfig(s, settings.get(s, {})) for s in specs), backends
+        )
+        config = GenerationConfig(
+            models=models, topics=tuple(offered[t] for t in chosen_topics), platforms=tuple(platforms),
+            per_cell=int(per_cell), posts_per_call=int(per_call), strategy=strategy, k=int(k), seed=int(seed),
+            options=GenerationOptions(max_tokens=int(max_tokens), temperature=float(temperature)),
+            budget_usd=float(budget) or None,
+        )
+        plan = plan_run(config, labelled)
+    except SynthError as error:
+        st.error(str(error), icon=":material/error:")
+        plan = None
+
+    if plan is not None:
+        estimate = plan.estimate
+        calls, posts, tokens, cost = st.columns(4)
+        calls.metric("Calls", f"{estimate.calls:,}")
+        posts.metric("Posts", f"{estimate.planned_posts:,}")
+        tokens.metric("Tokens (estimated)", f"{estimate.input_tokens + estimate.output_tokens:,}",
+                      help=f"{estimate.input_tokens:,} in + {estimate.output_tokens:,} out ({estimate.method})")
+        cost.metric("Cost (estimated)", "unknown" if estimate.cost_usd is None else f"${estimate.cost_usd:.4f}",
+                    help="no price for " + ", ".join(estimate.unpriced) if estimate.unpriced else
+                    f"at most ${estimate.cost_usd_max:.4f} if every call uses all its tokens")
+        cells = {call.cell_key: call for call in plan.calls if call.call_index == 0}
+        with st.expander("Preview the prompt of a cell"):
+            cell = st.selectbox("Cell (model | topic | platform)", list(cells), key="generate_preview_cell")
+            request = cells[cell].request
+            st.code(request.prompt if request.prompt is not None else "\n\n".join(
+                f"[{m.role}]\n{m.content}" for m in request.messages), language=None, wrap_lines=True)
+        if st.button("Start", type="primary", key="generate_start"):
+            run_dir = runs_root() / plan.run_id
+            gen.registry().start(run_dir, backends, plan)
+            st.session_state[gen.CURRENT_RUN] = str(run_dir)
+
+
+def show_current_run() -> None:
+    run_dir = st.session_state.get(gen.CURRENT_RUN)
+    handle = gen.registry().get(run_dir) if run_dir else None
+    if handle is None:
+        return
+    gen.wait_briefly(handle)
+    st.subheader(f"Run {handle.run_dir.name}")
+    if handle.progress is not None:
+        st.progress(handle.progress.fraction, text=gen.progress_line(handle.progress))
+        for post in handle.progress.latest_posts[-3:]:
+            st.caption(f"{post.get('model', '')} · {post.get('platform', '')} · {post.get('topic', '')}")
+            st.text(post.get("text", ""))  # model output is shown as plain text
+    if handle.running:
+        if st.button("Cancel", key="generate_cancel"):
+            handle.cancel.set()
+        return
+    kind, message = gen.final_message(handle)
+    getattr(st, kind)(message)
+    if handle.result is not None and st.session_state.get("generate_loaded") != handle.result.run_id:
+        state.set_synthetic_posts(handle.result.posts)
+        st.session_state["generate_loaded"] = handle.result.run_id
+        st.rerun()  # the whole page, so the sidebar counts the new posts
+
+
+current = gen.registry().get(st.session_state.get(gen.CURRENT_RUN, ""))
+# Refresh every second only while a run is going; the end of a run reruns the whole page once.
+st.fragment(run_every=1.0 if current is not None and current.running else None)(show_current_run)()
+
+st.subheader("Earlier runs")
+runs = gen.list_runs()
+if runs.empty:
+    st.caption(f"No runs in {runs_root()} yet.")
+else:
+    st.dataframe(runs, hide_index=True, key="generate_runs_table")
+    picked = st.selectbox("Run", list(runs["run"]), key="generate_run_pick")
+    gen.key_inputs(gen.run_models(runs_root() / picked)[0], shown_keys)
+    open_column, resume_column = st.columns(2)
+    if open_column.button("Open its posts", key="generate_open"):
+        posts = load_run_posts(runs_root() / picked)
+        state.set_synthetic_posts(posts)
+        st.success(f"{len(posts):,} posts of run {picked} are now this session's synthetic posts.")
+    if resume_column.button("Resume", key="generate_resume", help="make only the calls not done yet"):
+        try:
+            specs, saved = gen.run_models(runs_root() / picked)
+            gen.registry().start(runs_root() / picked, gen.build_backends(specs, saved))
+            st.session_state[gen.CURRENT_RUN] = str(runs_root() / picked)
+            st.rerun()
+        except SynthError as error:
+            st.error(str(error), icon=":material/error:")

@@ -1,0 +1,107 @@
+"""The Generate page through app.py: estimate, prompt preview, keys, and a full run on the local model."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PAGE = "pages/generate.py"
+
+TEXTS = {
+    "coffee": ["espresso beans roasted fresh today", "my coffee order was cold again", "oat milk latte #coffee",
+               "best coffee beans in town", "coffee shop wifi is down"],
+    "trains": ["train delayed again this morning", "the train station is packed", "signal failure on the line",
+               "train tickets went up again", "missed my train by a minute"],
+}
+
+
+def real_posts() -> pd.DataFrame:
+    rows = [(platform, topic, f"{text} ({platform})") for platform in ("twitter", "reddit")
+            for topic, texts in TEXTS.items() for text in texts]
+    frame = pd.DataFrame(rows, columns=["platform", "topic", "text"])
+    frame.insert(0, "post_id", [f"p{i}" for i in range(len(frame))])
+    frame["source"] = "real"
+    return frame
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path: Path) -> Iterator[Path]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SYNTH_CACHE_DIR", str(tmp_path / "cache"))
+        patch.setenv("SYNTH_RUNS_DIR", str(tmp_path / "runs"))
+        patch.setenv("SYNTH_WARM_UMAP", "0")
+        yield tmp_path
+
+
+def _open(real: pd.DataFrame | None, **widgets: object) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["real_posts"] = real
+    for key, value in widgets.items():
+        at.session_state[key] = value
+    at.switch_page(PAGE)
+    return at.run()
+
+
+def test_without_posts_says_what_to_do() -> None:
+    at = _open(None)
+    assert not at.exception
+    assert "Upload posts" in at.info[0].value
+    assert any("No runs" in caption.value for caption in at.caption)
+
+
+def test_estimate_and_exact_prompt_preview() -> None:
+    at = _open(real_posts())
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["Calls"] == "8" and metrics["Posts"] == "8"  # 2 topics x 2 platforms x 1 model x 2 posts
+    assert metrics["Cost (estimated)"] == "$0.0000"  # the local model is free
+    preview = at.code[0].value
+    assert "[system]" in preview and "<post>" in preview and "Topic: coffee" in preview
+    at.selectbox(key="generate_strategy").set_value("platform-aware").run()
+    assert "<post>" not in at.code[0].value
+
+
+def test_bad_model_and_missing_key() -> None:
+    at = _open(real_posts())
+    at.text_input(key="generate_other_models").input("nonsense").run()
+    assert "backend:model" in at.error[0].value
+    at.text_input(key="generate_other_models").input("").run()
+    at.multiselect(key="generate_models").set_value(["openai:gpt-4o-mini"]).run()
+    key_input = at.text_input(key="generate_key_OPENAI_API_KEY")
+    assert key_input.proto.type == key_input.proto.PASSWORD  # masked
+    assert not at.exception
+
+
+def _run_until_done(at: AppTest, timeout: float = 600) -> AppTest:
+    deadline = time.monotonic() + timeout
+    while not at.success and not at.warning and not at.error:
+        assert not at.exception, at.exception
+        assert time.monotonic() < deadline, "the run never finished"
+        time.sleep(1)
+        at.run()
+    return at
+
+
+@pytest.mark.slow
+def test_full_generate_flow_on_the_local_model(tmp_path: Path) -> None:
+    at = _open(real_posts(), generate_max_tokens=40, generate_k=2)
+    at.button(key="generate_start").click().run()
+    at = _run_until_done(at)
+    assert not at.error, [e.value for e in at.error]
+    assert at.success and "finished" in at.success[0].value, [w.value for w in at.warning]
+    synthetic = at.session_state["synthetic_posts"]
+    assert set(synthetic["platform"]) <= {"twitter", "reddit"} and set(synthetic["topic"]) <= {"coffee", "trains"}
+    assert (synthetic["source"] == "synthetic").all() and (synthetic["model"] == "local:smollm2").all()
+    runs = at.dataframe[0].value
+    assert len(runs) == 1 and runs.loc[0, "status"] == "completed"
+
+    # Reopen the run in a fresh session: its posts come back from the store.
+    again = _open(real_posts())
+    again.button(key="generate_open").click().run()
+    assert len(again.session_state["synthetic_posts"]) == len(synthetic)
