@@ -51,7 +51,7 @@ def parse_model_spec(spec: str) -> tuple[str, str]:
     if not sep or not backend.strip() or not model.strip():
         raise ConfigError(
             f"model {spec!r} is not of the form backend:model; e.g. local:smollm2, openai:gpt-4o-mini, "
-            "anthropic:claude-3-5-haiku-latest"
+            "anthropic:claude-haiku-4-5"
         )
     return backend.strip(), model.strip()
 
