@@ -12,6 +12,14 @@ import pandas as pd
 from synth.errors import InputError
 from synth.schema import PLATFORM
 
+DEFINITION = (
+    "Real-vs-real baseline: the real posts are split into two halves with split_halves (within each platform "
+    "the posts are shuffled with numpy.random.default_rng(seed), the first ceil(n/2) form the first half, the "
+    "rest the second). A metric describing one set is also computed on the second (held-out) half; a metric "
+    "comparing two sets is also computed between the two halves. It is the score of a perfect generator on "
+    "data of this size and variety, the ceiling every synthetic-vs-real score is read against."
+)
+
 
 def split_halves(real: pd.DataFrame, *, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split real posts into two halves, each platform's posts shuffled and halved separately.

@@ -42,19 +42,25 @@ ALL = "all"
 LENGTH_MEASURES: dict[str, str] = {"chars": "characters", "tokens": "tokens"}
 STATISTICS: tuple[str, ...] = ("mean", "std", "q25", "median", "q75")
 NGRAM_SIZES: tuple[int, ...] = (1, 2, 3)
+STATISTIC_LABELS: dict[str, str] = {
+    "mean": "mean",
+    "std": "sample standard deviation (divisor n - 1; None for a single post)",
+    "q25": "first quartile (25th percentile, numpy's linear interpolation)",
+    "median": "median",
+    "q75": "third quartile (75th percentile, numpy's linear interpolation)",
+}
+LENGTH_UNITS: dict[str, str] = {
+    "chars": "Characters are the Unicode code points of the raw text.",
+    "tokens": "Tokens come from the social tokenizer (synth.text): URLs, @mentions, u/names, #hashtags and emoji "
+    "(ZWJ sequences, flags and skin tones whole) are one token each; other tokens are runs of word characters "
+    "with inner apostrophes.",
+}
 
 DEFINITIONS: dict[str, str] = {
     "n_posts": "Number of posts in the set.",
     **{
-        f"{measure}_{stat}": (
-            f"{label.capitalize()} per post: {'sample standard deviation (n-1)' if stat == 'std' else stat}"
-            f"{' (linear interpolation between order statistics)' if stat.startswith('q') or stat == 'median' else ''}"
-            f" over the posts of the set. "
-            + ("Characters are Unicode code points of the raw text. " if measure == "chars" else
-               "Tokens come from the social tokenizer (synth.text): URLs, @mentions, u/names, #hashtags and "
-               "emoji (ZWJ sequences, flags and skin tones whole) are one token each, other tokens are runs "
-               "of word characters with inner apostrophes. ")
-        )
+        f"{measure}_{stat}": f"{label.capitalize()} per post: {STATISTIC_LABELS[stat]} over the posts of the set. "
+        + LENGTH_UNITS[measure]
         for measure, label in LENGTH_MEASURES.items()
         for stat in STATISTICS
     },
