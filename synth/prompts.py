@@ -10,7 +10,8 @@ Strategies (the `strategy` argument of `render_prompt`):
 
 Real posts are data: they sit between `<post>` and `</post>` (or after a `### Post N` line), and any
 delimiter-like text inside them is neutralised so a post cannot close its own block.
-Real posts carry their topic id in the `topic` column (`synth.schema.TOPIC`).
+Real posts carry their topic id in the `topic` column (`synth.schema.TOPIC`). Answers in these formats
+(one post, a numbered list, `### Post N` blocks) are split by `synth.parsing.parse_posts`.
 """
 
 from __future__ import annotations
@@ -100,8 +101,6 @@ FORMAT_MANY = (
 
 _DELIMITER_RE = re.compile(r"<\s*/?\s*post\s*>", re.IGNORECASE)
 _COMPLETION_MARK_RE = re.compile(r"^\s*#{3,}", re.MULTILINE)
-_NUMBERED_ITEM_RE = re.compile(r"^\s*(?:\d{1,2}[.)]|Post\s+\d{1,2}\s*[:.)])\s*", re.MULTILINE | re.IGNORECASE)
-_COMPLETION_SPLIT_RE = re.compile(r"^\s*###\s*Post\s*\d*\s*$", re.MULTILINE | re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -252,25 +251,6 @@ def sample_examples(
     return chosen, fallback
 
 
-def split_posts(text: str, *, n_posts: int, strategy: str) -> list[str]:
-    """Split a model's answer into posts, the inverse of the prompt's output format.
-
-    Numbered lists (`1.`, `2)`, `Post 3:`) are split into items; a `completion` answer is split on its
-    `### Post N` lines. Empty items are dropped and at most `n_posts` posts are returned.
-    """
-    text = text.strip()
-    if not text:
-        return []
-    if strategy == COMPLETION:
-        parts = _COMPLETION_SPLIT_RE.split(text)
-    elif n_posts > 1 and len(_NUMBERED_ITEM_RE.findall(text)) >= 2:
-        parts = _NUMBERED_ITEM_RE.split(text)
-    else:
-        parts = [_NUMBERED_ITEM_RE.sub("", text, count=1) if n_posts == 1 else text]
-    posts = [_strip_wrapping(part) for part in parts]
-    return [post for post in posts if post][:n_posts]
-
-
 def _platform_posts(real_posts: pd.DataFrame, name: str, label: str) -> pd.DataFrame:
     missing = [c for c in (schema.POST_ID, schema.PLATFORM, schema.TEXT) if c not in real_posts.columns]
     if missing:
@@ -328,13 +308,6 @@ def _chat_safe(text: str) -> str:
 def _completion_safe(text: str) -> str:
     # A real post cannot start a new "### Post N" block: line-leading ### become ##.
     return _COMPLETION_MARK_RE.sub("##", text)
-
-
-def _strip_wrapping(text: str) -> str:
-    text = _DELIMITER_RE.sub("", text).strip()
-    if len(text) >= 2 and text[0] in "\"“" and text[-1] in "\"”":
-        text = text[1:-1].strip()
-    return text
 
 
 def _prompt_id(strategy: str, request: Request) -> str:

@@ -5,7 +5,7 @@ import pytest
 
 from synth.backends.base import GenerationOptions
 from synth.errors import ConfigError, InputError
-from synth.prompts import STRATEGIES, render_prompt, sample_examples, split_posts
+from synth.prompts import STRATEGIES, render_prompt, sample_examples
 from synth.style_profile import style_profile
 from synth.topics import TopicSpec
 
@@ -223,18 +223,11 @@ def test_style_profile_measures_posts() -> None:
     assert style_profile(posts[posts.platform == "twitter"], "twitter") is profile  # cached
 
 
-@pytest.mark.parametrize(
-    ("text", "n_posts", "strategy", "expected"),
-    [
-        ("1. first\n2. second\n3. third", 3, "topic", ["first", "second", "third"]),
-        ("1) first\n2) \"second\"\n3) third", 2, "topic", ["first", "second"]),
-        ("Post 1: one\nPost 2: two", 2, "topic", ["one", "two"]),
-        ("\"just one post\"", 1, "topic", ["just one post"]),
-        ("1. only one", 1, "platform-aware", ["only one"]),
-        ("a post\n### Post 7\nanother", 2, "completion", ["a post", "another"]),
-        ("   ", 1, "topic", []),
-        ("no list here at all", 3, "topic", ["no list here at all"]),
-    ],
-)
-def test_split_posts(text: str, n_posts: int, strategy: str, expected: list[str]) -> None:
-    assert split_posts(text, n_posts=n_posts, strategy=strategy) == expected
+def test_completion_answers_split_at_the_post_headers() -> None:
+    from synth.parsing import parse_posts
+
+    rendered = render_prompt("completion", topic=TOPIC, platform="twitter", real_posts=make_posts(), k=2, n_posts=2)
+    assert rendered.request.options.stop == ("\n### Post 5",)
+    # What a base model writes after the prompt's last "### Post 3" header, cut at the stop sequence.
+    answer = "train was late lol\n\n### Post 4\nstill waiting #fail\n"
+    assert parse_posts(answer, n_expected=2).posts == ("train was late lol", "still waiting #fail")
