@@ -125,19 +125,16 @@ def _cell(value: Any) -> str:
     return str(value) if not isinstance(value, Mapping) else json.dumps(value, default=str)[:200]
 
 
-def distribution_figures(real: pd.DataFrame, synthetic: pd.DataFrame, *, platform: str | None = None,
-                         features: tuple[str, ...] = ("chars", "hashtags", "emoji"), seed: int = 0,
-                         ) -> list[go.Figure]:
-    """Per-post feature distributions: the two real halves (the baseline) and each model, for one platform.
+def feature_table(real: pd.DataFrame, synthetic: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
+    """Per-post lexical features of every post, labelled for the distribution figures.
 
-    Args:
-        platform: the platform to draw, or None for all posts together.
+    Returns:
+        One row per post: `group` ("real (half 1)" and "real (half 2)", the seeded platform-stratified halves
+        of `synth.metrics.baseline.split_halves`, then one group per model, or "synthetic"), `platform`, and
+        the columns of `synth.metrics.lexical.lexical_features`.
     """
     from synth.metrics.baseline import split_halves
 
-    if platform is not None:
-        real = real[real[PLATFORM] == platform]
-        synthetic = synthetic[synthetic[PLATFORM] == platform]
     frames = []
     if len(real) >= 2:
         first, second = split_halves(real, seed=seed)
@@ -146,7 +143,20 @@ def distribution_figures(real: pd.DataFrame, synthetic: pd.DataFrame, *, platfor
     for model in sorted(set(models)) if models is not None else ["synthetic"]:
         rows = synthetic if models is None else synthetic[(models == model).to_numpy()]
         frames.append(_with_group(rows, str(model)))
-    table = pd.concat(frames, ignore_index=True)
+    return pd.concat(frames, ignore_index=True)
+
+
+def distribution_figures(table: pd.DataFrame, *, platform: str | None = None,
+                         features: tuple[str, ...] = ("chars", "hashtags", "emoji")) -> list[go.Figure]:
+    """Per-post feature distributions of a `feature_table`: the two real halves (the baseline) and each model.
+
+    Args:
+        table: from `feature_table`.
+        platform: the platform to draw, or None for all posts together.
+        features: the features to draw, one figure each.
+    """
+    if platform is not None:
+        table = table[table[PLATFORM] == platform]
     figures = [feature_distribution_figure(table, feature) for feature in features]
     for figure in figures:
         figure.update_layout(title=f"{figure.layout.title.text}: {platform or 'all platforms'}")
@@ -154,7 +164,8 @@ def distribution_figures(real: pd.DataFrame, synthetic: pd.DataFrame, *, platfor
 
 
 def _with_group(posts: pd.DataFrame, group: str) -> pd.DataFrame:
-    return lexical_features(posts).reset_index(drop=True).assign(group=group)
+    features = lexical_features(posts).reset_index(drop=True)
+    return features.assign(group=group, platform=posts[PLATFORM].astype("string").to_numpy())
 
 
 def sample_posts(real: pd.DataFrame, synthetic: pd.DataFrame, *, per_platform: int = 5, seed: int = 0,
@@ -208,10 +219,10 @@ def build_report(
         if posts.empty or not {PLATFORM, TEXT} <= set(posts.columns):
             raise InputError(f"{name}: nothing to report on (no rows with platform and text). Load them first.")
     metrics = dict(metrics or {})
-    figures = distribution_figures(real, synthetic, features=("chars", "hashtags", "mentions", "urls", "emoji"),
-                                   seed=seed)
+    table = feature_table(real, synthetic, seed=seed)
+    figures = distribution_figures(table, features=("chars", "hashtags", "mentions", "urls", "emoji"))
     for platform in sorted(set(real[PLATFORM]) & set(synthetic[PLATFORM])):
-        figures += distribution_figures(real, synthetic, platform=platform, features=("chars",), seed=seed)
+        figures += distribution_figures(table, platform=platform, features=("chars",))
     if leaderboard is not None:
         figures += [leaderboard_heatmap(leaderboard.cells), leaderboard_bars(leaderboard.cells)]
     context = {

@@ -20,8 +20,8 @@ from synth.errors import SynthError
 from synth.export import Artifacts, make_artifacts, mark_synthetic
 from synth.io import load_posts
 from synth.leaderboard import Leaderboard, build_leaderboard
-from synth.metrics.lexical import compare_lexical, lexical_features, top_items
-from synth.report import distribution_figures
+from synth.metrics.lexical import compare_lexical, top_items
+from synth.report import distribution_figures, feature_table
 from synth.scorecard import AMBER_MAX_RATIO, GREEN_MAX_RATIO, scorecard
 from ui import state
 
@@ -34,11 +34,6 @@ def lexical_metrics(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0) 
     return compare_lexical(real, synthetic, seed=seed)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def features(posts: pd.DataFrame) -> pd.DataFrame:
-    return lexical_features(posts)
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def top(posts: pd.DataFrame, kind: str, k: int) -> pd.DataFrame:
     return top_items(posts, kind, k)
@@ -49,10 +44,14 @@ def leaderboard(real: pd.DataFrame, synthetic: pd.DataFrame, n_boot: int, seed: 
     return build_leaderboard(real, synthetic, n_boot=n_boot, seed=seed)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def distribution_figure(real: pd.DataFrame, synthetic: pd.DataFrame, platform: str | None, feature: str,
-                        seed: int = 0) -> go.Figure:
-    return distribution_figures(real, synthetic, platform=platform, features=(feature,), seed=seed)[0]
+@st.cache_data(show_spinner="Counting per-post features…", max_entries=16)
+def features_for_figures(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    return feature_table(real, synthetic, seed=seed)
+
+
+def distribution_figure(real: pd.DataFrame, synthetic: pd.DataFrame, platform: str | None, feature: str) -> go.Figure:
+    table = features_for_figures(real, synthetic)
+    return distribution_figures(table, platform=platform, features=(feature,))[0]
 
 
 def runs_root() -> Path:
