@@ -67,7 +67,7 @@ def to_canonical(parsed: Parsed, *, name: str, file_format: str, mapping: Column
     platforms, report.platform_source = _platforms(table, mapping, chosen, parsed.platform, name)
     unknown = keep & platforms.isna()
     if unknown.any():
-        values = table.loc[unknown, mapping.platform].fillna("<empty>").astype("str") if mapping.platform else None
+        values = table.loc[unknown, mapping.platform].astype("str").fillna("<empty>") if mapping.platform else None
         shown = values.value_counts().head(5).index.tolist() if values is not None else []
         report.drop(UNKNOWN_PLATFORM, int(unknown.sum()), [shorten(str(value), 40) for value in shown])
     keep &= ~unknown
@@ -114,7 +114,7 @@ def _platforms(table: pd.DataFrame, mapping: ColumnMapping, chosen: str | None, 
                name: str) -> tuple[pd.Series, str]:
     fallback = chosen or implied
     if mapping.platform is not None:
-        raw = table[mapping.platform]
+        raw = _optional_text(table, mapping.platform)
         lookup = {value: normalise_platform(value) for value in raw.dropna().unique()}
         normalised = raw.map(lookup).astype("object")
         blank = raw.isna() | (raw.astype("str").str.strip() == "")
@@ -178,9 +178,9 @@ def _dates(table: pd.DataFrame, column: str | None, report: FileReport) -> pd.Se
         return pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns, UTC]")
     values = table[column]
     if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+        return _as_ns(values.dt.tz_convert("UTC"), column, report)
     if pd.api.types.is_datetime64_dtype(values):  # naive times (Parquet, Excel): taken as UTC
-        return values.dt.tz_localize("UTC").astype("datetime64[ns, UTC]")
+        return _as_ns(values.dt.tz_localize("UTC"), column, report)
     numbers = pd.to_numeric(values, errors="coerce")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -196,7 +196,16 @@ def _dates(table: pd.DataFrame, column: str | None, report: FileReport) -> pd.Se
     unreadable = int((dates.isna() & values.notna() & (values.astype("str").str.strip() != "")).sum())
     if unreadable:
         report.notes.append(f"{unreadable:,} value(s) of {column!r} are not dates and were left empty.")
-    return dates.astype("datetime64[ns, UTC]")
+    return _as_ns(dates, column, report)
+
+
+def _as_ns(dates: pd.Series, column: str, report: FileReport) -> pd.Series:
+    # The schema stores nanoseconds, which span the years 1677-2262; dates outside are errors in the data.
+    inside = dates.isna() | dates.between(pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC"))
+    if not inside.all():
+        report.notes.append(f"{int((~inside).sum()):,} value(s) of {column!r} are dates outside 1677-2262 and "
+                            "were left empty.")
+    return dates.where(inside).astype("datetime64[ns, UTC]")
 
 
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9}
@@ -206,6 +215,8 @@ def _counts(table: pd.DataFrame, column: str | None, report: FileReport) -> pd.S
     if column is None:
         return pd.Series(pd.NA, index=table.index, dtype="Float64")
     values = table[column]
+    if values.dtype == object:  # lists or dicts (Parquet, JSON) are not counts
+        values = values.map(lambda value: value if isinstance(value, (str, int, float)) else None)
     numbers = pd.to_numeric(values, errors="coerce")
     rest = numbers.isna() & values.notna()
     if rest.any():  # "1,234" and "1.2K" as exports show them

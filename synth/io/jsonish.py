@@ -169,6 +169,14 @@ def _as_text(value: Any) -> Any:
     return value if isinstance(value, str) else str(value)
 
 
+def _scalar(value: Any) -> Any:
+    return value if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
+
+
+def _list_of_dicts(value: Any) -> list[Record]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def _dig(record: Any, *path: str) -> Any:
     for key in path:
         if not isinstance(record, dict):
@@ -180,8 +188,12 @@ def _dig(record: Any, *path: str) -> Any:
 def _frame(rows: list[dict[str, Any]], shape: str, platform: str) -> Parsed:
     table = pd.DataFrame.from_records(rows, columns=["post_id", "text", "created_at", "author", "engagement",
                                                      "post_type"])
-    for column in ("post_id", "text", "author", "post_type"):
+    for column in ("created_at", "engagement"):
+        table[column] = table[column].map(_scalar, na_action="ignore")
+    for column in ("post_id", "author", "post_type"):
         table[column] = table[column].map(_as_text, na_action="ignore").astype("str")
+    # Only strings are post text: a number or object where the text should be is reported as non-text.
+    table["text"] = table["text"].map(lambda value: value if isinstance(value, str) else None).astype("str")
     return Parsed(table, shape=shape, platform=platform)
 
 
@@ -203,11 +215,10 @@ def _twitter_v2(document: Record, name: str) -> Parsed:
     tweets = [tweet for tweet in document.get("data") or [] if isinstance(tweet, dict)]
     if not tweets:
         raise _not_posts(name, "an X/Twitter API v2 response with no tweets in 'data'")
-    users = {user.get("id"): user.get("username") for user in _dig(document, "includes", "users") or []
-             if isinstance(user, dict)}
+    users = {str(user.get("id")): user.get("username") for user in _list_of_dicts(_dig(document, "includes", "users"))}
     rows = [
         _row(t.get("id"), _dig(t, "note_tweet", "text") or t.get("text"), t.get("created_at"),
-             users.get(t.get("author_id"), t.get("author_id")), _dig(t, "public_metrics", "like_count"), "post")
+             users.get(str(t.get("author_id")), t.get("author_id")), _dig(t, "public_metrics", "like_count"), "post")
         for t in tweets
     ]
     return _frame(rows, "twitter_api_v2", "twitter")
@@ -241,7 +252,7 @@ def _reddit(records: list[Record]) -> Parsed:
             rows.append(_row(r.get("name") or r.get("id"), r.get("body"), r.get("created_utc"), r.get("author"),
                              r.get("score"), "comment"))
         else:
-            title, body = r.get("title") or "", r.get("selftext") or ""
+            title, body = (value if isinstance(value, str) else "" for value in (r.get("title"), r.get("selftext")))
             text = f"{title}\n\n{body}" if body and body not in ("[deleted]", "[removed]") else title
             rows.append(_row(r.get("name") or r.get("id"), text, r.get("created_utc"), r.get("author"),
                              r.get("score"), "post"))
@@ -254,7 +265,8 @@ def _telegram(messages: list[Any], name: str) -> Parsed:
         raise _not_posts(name, "a Telegram export with no messages")
     rows = [
         _row(m.get("id"), _telegram_text(m.get("text")), m.get("date"), m.get("from") or m.get("actor"),
-             sum(r.get("count", 0) for r in m.get("reactions") or [] if isinstance(r, dict)) or None,
+             sum(r["count"] for r in _list_of_dicts(m.get("reactions")) if _scalar(r.get("count")) is not None
+                 and not isinstance(r["count"], str)) or None,
              str(m.get("type") or "message"))
         for m in records
     ]
@@ -277,10 +289,11 @@ def _is_youtube_api(record: Record) -> bool:
 def _youtube_api(records: list[Record]) -> Parsed:
     rows = []
     for record in records:
-        top = _dig(record, "snippet", "topLevelComment") or record
-        comments = [top] + [c for c in _dig(record, "replies", "comments") or [] if isinstance(c, dict)]
-        for comment in comments:
-            s = comment.get("snippet") or {}
+        top = _dig(record, "snippet", "topLevelComment")
+        top = top if isinstance(top, dict) else record
+        for comment in [top, *_list_of_dicts(_dig(record, "replies", "comments"))]:
+            snippet = comment.get("snippet")
+            s: Record = snippet if isinstance(snippet, dict) else {}
             rows.append(_row(comment.get("id"), s.get("textOriginal") or s.get("textDisplay"), s.get("publishedAt"),
                              s.get("authorDisplayName"), s.get("likeCount"),
                              "comment" if comment is top else "reply"))

@@ -65,6 +65,13 @@ def test_dates_in_several_forms_and_unreadable_ones_reported(write) -> None:
     assert "1 value(s) of 'created_at' are not dates" in " ".join(loaded.report.notes)
 
 
+def test_dates_outside_the_nanosecond_range_are_left_empty_and_reported(write) -> None:
+    loaded = load_posts(write("p.csv", "text,created_at\na,3000-01-01\nb,2020-01-01\n"), platform="x")
+    assert pd.isna(loaded.posts["created_at"].iloc[0])
+    assert str(loaded.posts["created_at"].iloc[1]) == "2020-01-01 00:00:00+00:00"
+    assert "dates outside 1677-2262" in " ".join(loaded.report.notes)
+
+
 def test_epoch_milliseconds(write) -> None:
     posts = load_posts(write("p.csv", "text,timestamp\na,1700000000000\n"), platform="x").posts
     assert str(posts["created_at"].iloc[0]) == "2023-11-14 22:13:20+00:00"

@@ -178,3 +178,11 @@ def test_bad_json_gets_a_clear_message(write, content: str, message: str) -> Non
 def test_json_lines_that_are_mostly_not_objects_are_refused(write) -> None:
     with pytest.raises(InputError, match="p.jsonl: not JSON Lines: 2 of 3 lines"):
         read_file(write("p.jsonl", '{"text": "a"}\n[1]\nnope\n'))
+
+
+def test_non_string_text_in_a_platform_export_is_non_text(write) -> None:
+    records = [{"id": "1", "subreddit": "r", "title": True}, {"id": "2", "subreddit": "r", "body": 42},
+               {"id": "3", "subreddit": "r", "body": "words"}]
+    loaded = load_posts(write("r.jsonl", "\n".join(_dump(r) for r in records)))
+    assert loaded.posts["text"].tolist() == ["words"]
+    assert loaded.report.dropped == {"empty or non-text": 2}

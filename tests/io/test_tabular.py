@@ -64,3 +64,19 @@ def test_numbers_in_the_text_column_are_non_text(write) -> None:
 def test_wrong_extensions_and_damaged_files(write, name: str, content: bytes, message: str) -> None:
     with pytest.raises(InputError, match=message):
         read_file(write(name, content))
+
+
+def test_parquet_with_nested_columns_maps_without_crashing(write) -> None:
+    frame = pd.DataFrame({"text": ["a post", "another"], "tags": [["x", "y"], []],
+                          "meta": [{"likes": 1}, {"likes": 2}], "date": pd.to_datetime(["2024-01-01", None])})
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    path = write("nested.parquet", buffer.getvalue())
+    loaded = load_posts(path, platform="x")
+    assert loaded.posts["text"].tolist() == ["a post", "another"]
+    assert str(loaded.posts["created_at"].iloc[0]) == "2024-01-01 00:00:00+00:00"
+    # A nested column chosen by mistake: lists are not text, and are not platform names.
+    with pytest.raises(InputError, match="the text column 'tags' is empty on every row"):
+        load_posts(path, text_column="tags", platform="x")
+    with pytest.raises(InputError, match="no row is left after validation"):
+        load_posts(path, platform_column="meta")
