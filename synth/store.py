@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS runs (
     error TEXT,
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL,
+    active_s REAL NOT NULL DEFAULT 0,
     backends_json TEXT
 );
 CREATE TABLE IF NOT EXISTS calls (
@@ -246,6 +247,12 @@ class RunStore:
         self._db.execute(
             "UPDATE runs SET status = ?, error = ?, updated_at = ? WHERE run_id = ?",
             (status, error, time.time(), self.run_id),
+        )
+
+    def add_active_time(self, seconds: float) -> None:
+        """Add the length of one engine session (a run may take several: crash, resume...)."""
+        self._db.execute(
+            "UPDATE runs SET active_s = active_s + ? WHERE run_id = ?", (max(0.0, seconds), self.run_id)
         )
 
     def set_backends(self, descriptions: dict[str, Any]) -> None:

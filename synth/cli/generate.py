@@ -150,7 +150,7 @@ def load_real_and_topics(
             item.posts["topic"] = Path(item.name).stem
     real_posts, _ = combine(loaded)
     if topics_file is not None:
-        available = read_topics_file(topics_file)
+        real_posts, available = read_topics_file(topics_file, real_posts)
     else:
         values = pd.Series(real_posts["topic"]).dropna().astype(str)
         available = tuple(TopicSpec(value, value) for value in sorted(set(values[values.str.strip() != ""])))
@@ -165,29 +165,29 @@ def _has_topics(loaded: list[Any]) -> bool:
     return True
 
 
-def read_topics_file(path: Path) -> tuple[Any, ...]:
-    """Topics from a JSON file: a list of {topic_id, label, keywords} objects, or {"topics": [...]}."""
-    from synth.topics import TopicSpec
+def read_topics_file(path: Path, real_posts: Any) -> tuple[Any, tuple[Any, ...]]:
+    """Topics from the JSON `python -m synth topics --out` writes; its post -> topic assignments label the
+    real posts, so each prompt's examples come from its topic. Returns (labelled posts, topic specs)."""
+    from synth.topics import TopicSet
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        topic_set = TopicSet.from_dict(data)
     except FileNotFoundError:
         raise ConfigError(f"topics file {path} not found; write one with `python -m synth topics`") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"topics file {path} is not JSON ({error}); write it with `python -m synth topics`") from None
-    items = data.get("topics") if isinstance(data, dict) else data
-    try:
-        if not isinstance(items, list):
-            raise TypeError
-        return tuple(
-            TopicSpec(str(item["topic_id"]), str(item.get("label") or item["topic_id"]),
-                      tuple(str(word) for word in item.get("keywords", ())))
-            for item in items
-        )
-    except (TypeError, KeyError, AttributeError):
+    except (TypeError, KeyError, AttributeError, ValueError):
         raise ConfigError(
-            f"topics file {path} must hold a list of objects with topic_id, label and keywords"
+            f"topics file {path} is not one written by `python -m synth topics --out`; write it with that command"
         ) from None
+    labelled = topic_set.label_posts(real_posts)
+    if topic_set.assignments and labelled["topic"].isna().all():
+        raise ConfigError(
+            f"no real post matches the topics in {path}; it was made from other files. Run "
+            "`python -m synth topics` on the same --real files"
+        )
+    return labelled, tuple(topic.spec() for topic in topic_set.topics)
 
 
 def select_topics(available: tuple[Any, ...], wanted: str) -> tuple[Any, ...]:

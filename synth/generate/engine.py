@@ -217,6 +217,7 @@ async def execute(
         if state.status == INCOMPLETE:
             state.message = f"{state.totals['failed']} call(s) failed; `synth resume` retries them"
     store.set_status(state.status, state.message or None)
+    store.add_active_time(time.monotonic() - state.started)
     _notify(on_progress, state)
     if state.fatal is not None:
         raise state.fatal
@@ -260,16 +261,19 @@ async def _run_workers(
     workers: asyncio.Future[list[None]] = asyncio.gather(*tasks)
     stopper: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
     await asyncio.wait({workers, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    if state.fatal is not None or state.status == CANCELLED:
-        for task in tasks:  # fatal error or cancel: abandon the calls in flight at once
+    bug = workers.done() and not workers.cancelled() and workers.exception() is not None
+    if state.fatal is not None or state.status == CANCELLED or bug:
+        for task in tasks:  # fatal error, cancel or a bug: abandon the calls in flight at once
             task.cancel()
     stop.set()
-    await asyncio.gather(workers, return_exceptions=True)
+    await asyncio.gather(*tasks, return_exceptions=True)
     watcher.cancel()
     stopper.cancel()
+    await asyncio.gather(watcher, stopper, return_exceptions=True)
     for task in tasks:
-        if not task.cancelled() and task.exception() is not None:
-            raise task.exception()  # type: ignore[misc]  # a bug, not a backend failure: propagate
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            raise error  # a bug, not a backend failure: propagate
 
 
 @dataclass

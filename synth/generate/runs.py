@@ -236,7 +236,8 @@ def manifest(run_dir: str | Path) -> dict[str, Any]:
             "error": info["error"],
             "created_at": _iso(info["created_at"]),
             "updated_at": _iso(info["updated_at"]),
-            "duration_s": round(info["updated_at"] - info["created_at"], 3),
+            # Time the engine ran, summed over sessions (a killed session's time is lost with it).
+            "duration_s": round(info["active_s"], 3),
             "config": store.config(),
             "backends": info["backends"],
             "model_versions": store.model_versions(),

@@ -1,8 +1,8 @@
 """A deterministic test-double backend, registered exactly like a real one (`double:<model>`).
 
 Its behaviour comes from keyword settings, so a run config can carry it into a subprocess:
-replies (cycled), a delay per call, calls that fail (non-fatal) and a call from which every call fails
-fatally. Every instance records how many calls were in flight at once.
+replies (cycled), a delay per call, calls that fail (non-fatal), a call from which every call fails
+fatally, and calls that raise a plain exception (a bug). Every instance records how many calls were in flight at once.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class DoubleBackend(Backend):
         delay_s: float = 0.0,
         fail_calls: Sequence[int] = (),
         fatal_from_call: int | None = None,
+        bug_calls: Sequence[int] = (),
         input_tokens: int = 10,
         output_tokens: int = 5,
         max_context: int = 8192,
@@ -40,6 +41,7 @@ class DoubleBackend(Backend):
         self.delay_s = delay_s
         self.fail_calls = set(fail_calls)
         self.fatal_from_call = fatal_from_call
+        self.bug_calls = set(bug_calls)
         self.input_tokens = input_tokens
         self.output_tokens = output_tokens
         self.calls = 0
@@ -60,6 +62,8 @@ class DoubleBackend(Backend):
                 await asyncio.sleep(self.delay_s)
             if self.fatal_from_call is not None and number >= self.fatal_from_call:
                 raise BackendError("double: invalid API key (simulated 401)", fatal=True)
+            if number in self.bug_calls:
+                raise RuntimeError("double: a bug in the backend")
             if number in self.fail_calls:
                 raise BackendError("double: service unavailable (simulated 503 after retries)")
             text = self.replies[number % len(self.replies)] if self.replies else f"post seed={request.options.seed}"

@@ -59,13 +59,31 @@ def test_one_topic_per_file_without_topic_column(tmp_path: Path) -> None:
     assert sorted(pd.read_csv(out / "posts.csv")["topic"]) == ["elections", "vaccines"]
 
 
-def test_topics_file(real_csv: Path, tmp_path: Path) -> None:
+def test_topics_file_from_synth_topics_labels_the_real_posts(tmp_path: Path) -> None:
+    from synth.io import load_files
+    from synth.topics import discover_topics
+
+    real_csv = tmp_path / "many.csv"
+    rows = [f"{i},{platform},{topic} post number {i},{topic}" for i, (platform, topic) in enumerate(
+        (platform, topic) for platform in ("twitter", "reddit") for topic in ("coffee", "trains") for _ in range(6))]
+    real_csv.write_text("id,platform,text,topic\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    real, _ = load_files([str(real_csv)])
+    topic_set = discover_topics(real, method="column", min_platforms=1)
     topics = tmp_path / "topics.json"
-    topics.write_text(json.dumps({"topics": [{"topic_id": "coffee", "label": "Coffee culture",
-                                               "keywords": ["espresso"]}]}), encoding="utf-8")
+    topics.write_text(json.dumps(topic_set.summary() | {"assignments": topic_set.assignments}), encoding="utf-8")
     out = tmp_path / "run"
-    assert generate("--real", str(real_csv), "--topics-file", str(topics), "--per-cell", "1", "--out", str(out)) == 0
-    assert set(pd.read_csv(out / "posts.csv")["topic"]) == {"Coffee culture"}
+    assert generate("--real", str(real_csv), "--topics-file", str(topics), "--topics", "coffee", "--per-cell", "1",
+                    "--out", str(out)) == 0
+    posts = pd.read_csv(out / "posts.csv")
+    assert len(posts) == 2 and set(posts["topic_id"]) == {topic_set.resolve(["coffee"])[0].topic_id}
+
+
+def test_topics_file_of_another_kind_is_refused(real_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                                ) -> None:
+    topics = tmp_path / "topics.json"
+    topics.write_text('[{"id": 1}]', encoding="utf-8")
+    assert generate("--real", str(real_csv), "--topics-file", str(topics), "--out", str(tmp_path / "run")) == 2
+    assert "not one written by `python -m synth topics --out`" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -305,3 +305,22 @@ def test_chat_prompts_to_a_base_model_are_refused_before_any_call(real_posts: pd
     with pytest.raises(ConfigError, match="base model without chat.*completion"):
         run_generation(plan, tmp_path / "run", backends={"double:echo": base_model})
     assert base_model.calls == 0
+
+
+def test_a_bug_in_a_backend_propagates_and_stops_the_run(real_posts: pd.DataFrame, tmp_path: Path) -> None:
+    plan = plan_run(make_config({"bug_calls": [2], "delay_s": 0.01}, concurrency=2), real_posts)
+    with pytest.raises(RuntimeError, match="a bug in the backend"):
+        run_generation(plan, tmp_path / "run")
+    assert last_backend().calls < 12
+    # What was done is kept, and resume (bug fixed) finishes the rest.
+    resumed = resume_run(tmp_path / "run", backends={"double:echo": DoubleBackend(model="echo")})
+    assert resumed.status == COMPLETED and len(resumed.posts) == 12 and resumed.posts["post_id"].is_unique
+
+
+def test_manifest_duration_sums_engine_sessions(real_posts: pd.DataFrame, tmp_path: Path) -> None:
+    plan = plan_run(make_config({"fail_calls": [0], "delay_s": 0.02}, concurrency=1), real_posts)
+    run_generation(plan, tmp_path / "run")
+    first = json.loads((tmp_path / "run" / "manifest.json").read_text())["duration_s"]
+    assert first >= 11 * 0.02
+    resume_run(tmp_path / "run", backends={"double:echo": DoubleBackend(model="echo", delay_s=0.02)})
+    assert json.loads((tmp_path / "run" / "manifest.json").read_text())["duration_s"] >= first + 0.02
