@@ -161,7 +161,7 @@ def privacy_report(
         "copies": copies,
         "distance_to_closest_real": _distances(real, embeddings, matches, halves),
         "reproduced": _reproduced(real, synthetic),
-        "quality": _quality(synthetic),
+        "quality": _quality(synthetic, matches["synthetic_normal"]),
     }
 
 
@@ -235,6 +235,8 @@ def _match_copies(
     exact = pd.Index(by_text.index).get_indexer(synthetic_text)
     found = exact >= 0
     matches: dict[str, np.ndarray] = {
+        "real_normal": real_normal.to_numpy(dtype=object),
+        "synthetic_normal": synthetic_text,
         "exact": found,
         "exact_match": np.where(found, by_text["position"].to_numpy()[exact], -1),
         "exact_similarity": np.where(found, 1.0, np.nan),
@@ -280,7 +282,7 @@ def _distances(
     if halves is None:
         return {"ngram": None, "embedding": None}
     first, second = halves
-    real_normal = normalise_texts(post_texts(real, "real posts")).reset_index(drop=True)
+    real_normal = pd.Series(matches["real_normal"], dtype="string[pyarrow]")
     result: dict[str, Any] = {
         "ngram": _distance_summary(
             1 - matches["ngram_first_half_similarity"],
@@ -311,7 +313,9 @@ def _distance_summary(synthetic: np.ndarray, baseline: np.ndarray) -> dict[str, 
 
 
 def _reproduced(real: pd.DataFrame, synthetic: pd.DataFrame) -> dict[str, Any]:
-    real_texts, synthetic_texts = post_texts(real, "real posts"), post_texts(synthetic, "synthetic posts")
+    # Positions, not labels: a repeated index label must not merge two posts.
+    real_texts = post_texts(real, "real posts").reset_index(drop=True)
+    synthetic_texts = post_texts(synthetic, "synthetic posts").reset_index(drop=True)
     mentions = (MENTION_RE, lambda s: s.str.lower())
     urls = (URL_RE, lambda s: s.str.replace(r"[.,;:!?)\]}'\"…]+$", "", regex=True))
     result: dict[str, Any] = {}
@@ -328,9 +332,8 @@ def _reproduced(real: pd.DataFrame, synthetic: pd.DataFrame) -> dict[str, Any]:
     return result
 
 
-def _quality(synthetic: pd.DataFrame) -> dict[str, float | None]:
+def _quality(synthetic: pd.DataFrame, normal: np.ndarray) -> dict[str, float | None]:
     texts = post_texts(synthetic, "synthetic posts")
-    normal = normalise_texts(texts)
     analysed = analyse_posts(texts)
     terms = len(analysed.tokens)
     # Bigram occurrences never cross posts: a post of k terms holds k - 1.
@@ -338,7 +341,7 @@ def _quality(synthetic: pd.DataFrame) -> dict[str, float | None]:
     return {
         "refusal_rate": float(np.mean([is_refusal(t) for t in texts])),
         "boilerplate_rate": float(texts.str.contains(_BOILERPLATE_PATTERN, regex=True).mean()),
-        "duplicate_rate": float(1 - normal.nunique() / len(normal)),
+        "duplicate_rate": float(1 - len(pd.unique(normal)) / len(normal)),
         "distinct_1": distinct_ngrams(analysed.tokens, 1) / terms if terms else None,
         "distinct_2": distinct_ngrams(analysed.tokens, 2) / bigrams if bigrams else None,
     }

@@ -215,3 +215,10 @@ def test_one_real_post_has_no_baseline_and_missing_text_counts_as_empty() -> Non
     result = compare_lexical(real, synthetic)["twitter"]
     assert result["chars_mean"] == {"real": 8.0, "synthetic": 0.5, "baseline": None}
     assert result["chars_ks_baseline"] is None
+
+
+def test_repeated_index_labels_are_separate_posts() -> None:
+    real = _styled_real_posts()
+    synthetic = _posts(["Hello #World 😀", "again #world", "third one?"])
+    relabelled = compare_lexical(real.set_axis([7] * len(real)), synthetic.set_axis([1, 1, 1]))
+    assert relabelled == compare_lexical(real, synthetic)

@@ -180,3 +180,8 @@ def test_reddit_usernames_and_dotted_handles_count_as_handles() -> None:
     synthetic = _frame(["ask u/some_user", "hi @Anna.bsky.social", "hi @anna"], "s")
     handles = privacy_report(real, synthetic)["reproduced"]["handles"]
     assert handles == {"unique": 2, "post_rate": 2 / 3, "top": {"@anna.bsky.social": 1, "u/some_user": 1}}
+
+
+def test_repeated_index_labels_are_separate_posts(real: pd.DataFrame, synthetic: pd.DataFrame) -> None:
+    relabelled = synthetic.set_axis([0] * len(synthetic))
+    assert privacy_report(real, relabelled) == privacy_report(real, synthetic)
