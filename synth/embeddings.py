@@ -26,7 +26,6 @@ from synth.errors import ConfigError
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 CACHE_ENV = "SYNTH_CACHE_DIR"
 DEFAULT_CACHE_ROOT = Path(".synth-cache")
-_SQL_CHUNK = 900  # stays under SQLite's smallest host-parameter limit (999)
 
 
 @runtime_checkable
@@ -172,10 +171,12 @@ class CachedEmbedder:
     Args:
         inner: the embedder doing the work.
         cache_dir: folder for the cache file (default: `default_cache_dir()`, read when this is built).
+        write_every: new texts embedded and stored per step (an interrupted run keeps the finished steps).
     """
 
-    def __init__(self, inner: Embedder, cache_dir: str | Path | None = None) -> None:
+    def __init__(self, inner: Embedder, cache_dir: str | Path | None = None, *, write_every: int = 1024) -> None:
         self.inner = inner
+        self.write_every = write_every
         self.name = inner.name
         self.dim = inner.dim
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
@@ -206,51 +207,61 @@ class CachedEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed `texts`, reading known vectors from the cache and storing new ones (see Embedder.embed)."""
         texts = [str(text) for text in texts]
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
         if not texts:
-            return out
+            return np.empty((0, self.dim), dtype=np.float32)
         keys = [text_key(text) for text in texts]
         with self._lock:
             connection = self._connect()
             try:
-                found = self._lookup(connection, set(keys))
+                known_keys, known = self._lookup(connection, set(keys))
+                row_of = {key: row for row, key in enumerate(known_keys)}
                 missing: dict[bytes, str] = {}
                 for key, text in zip(keys, texts, strict=True):
-                    if key not in found:
+                    if key not in row_of:
                         missing.setdefault(key, text)
-                self.hits += len(texts) - sum(key not in found for key in keys)
+                self.hits += sum(key in row_of for key in keys)
                 self.misses += len(missing)
-                if missing:
-                    vectors = self.inner.embed(list(missing.values()))
-                    self._check_shape(vectors, len(missing))
-                    new = dict(zip(missing, normalise_rows(vectors), strict=True))
+                blocks = [known]
+                pending = list(missing.items())
+                # Stored a chunk at a time, so an interrupted run keeps what it has embedded so far.
+                for start in range(0, len(pending), self.write_every):
+                    chunk = pending[start : start + self.write_every]
+                    vectors = self.inner.embed([text for _, text in chunk])
+                    self._check_shape(vectors, len(chunk))
+                    vectors = normalise_rows(vectors)
                     connection.executemany(
                         "INSERT OR REPLACE INTO vectors (model, key, vector) VALUES (?, ?, ?)",
-                        [(self.name, key, vector.tobytes()) for key, vector in new.items()],
+                        [(self.name, key, vector.tobytes()) for (key, _), vector in zip(chunk, vectors, strict=True)],
                     )
                     connection.commit()
-                    found.update(new)
+                    for key, _ in chunk:
+                        row_of[key] = len(row_of)
+                    blocks.append(vectors)
             finally:
                 connection.close()
-        for row, key in enumerate(keys):
-            out[row] = found[key]
-        return out
+        table = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
+        return table[np.fromiter((row_of[key] for key in keys), dtype=np.int64, count=len(keys))]
 
-    def _lookup(self, connection: sqlite3.Connection, keys: set[bytes]) -> dict[bytes, np.ndarray]:
-        found: dict[bytes, np.ndarray] = {}
+    def _lookup(self, connection: sqlite3.Connection, keys: set[bytes]) -> tuple[list[bytes], np.ndarray]:
+        """The cached keys among `keys` and their vectors, one row each, read in a few large queries."""
+        size = self.dim * 4
+        found_keys: list[bytes] = []
+        blobs: list[bytes] = []
         ordered = list(keys)
-        for start in range(0, len(ordered), _SQL_CHUNK):
-            chunk = ordered[start : start + _SQL_CHUNK]
+        per_query = max(1, connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - 1)
+        for start in range(0, len(ordered), per_query):
+            chunk = ordered[start : start + per_query]
             placeholders = ",".join("?" * len(chunk))
             rows = connection.execute(
                 f"SELECT key, vector FROM vectors WHERE model = ? AND key IN ({placeholders})",
                 [self.name, *chunk],
-            )
+            ).fetchall()
             for key, blob in rows:
-                vector = np.frombuffer(blob, dtype=np.float32)
-                if vector.shape == (self.dim,):  # a vector of another size is stale: embed again
-                    found[key] = vector
-        return found
+                if len(blob) == size:  # a vector of another size is stale: embed again
+                    found_keys.append(key)
+                    blobs.append(blob)
+        vectors = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), self.dim)
+        return found_keys, vectors
 
     def _check_shape(self, vectors: np.ndarray, expected_rows: int) -> None:
         if vectors.shape != (expected_rows, self.dim):

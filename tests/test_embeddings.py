@@ -58,6 +58,22 @@ def test_cache_embeds_each_distinct_text_once_across_instances(tmp_path: Path) -
     assert cached.embed([]).shape == (0, 32)
 
 
+def test_new_vectors_are_stored_a_chunk_at_a_time(tmp_path: Path) -> None:
+    class FailsOnThirdCall(CountingEmbedder):
+        def embed(self, texts: Sequence[str]) -> np.ndarray:
+            if len(self.calls) == 2:
+                raise RuntimeError("interrupted")
+            return super().embed(texts)
+
+    texts = [f"text {i}" for i in range(10)]
+    failing = FailsOnThirdCall(HashingEmbedder(dim=16))
+    with pytest.raises(RuntimeError, match="interrupted"):
+        CachedEmbedder(failing, tmp_path, write_every=4).embed(texts)
+    resumed = CountingEmbedder(HashingEmbedder(dim=16))
+    CachedEmbedder(resumed, tmp_path, write_every=4).embed(texts)
+    assert resumed.calls == [texts[8:]]  # the two finished chunks were kept
+
+
 def test_cache_is_keyed_by_model_name(tmp_path: Path) -> None:
     small, large = HashingEmbedder(dim=16), HashingEmbedder(dim=48)
     CachedEmbedder(small, tmp_path).embed(["same text"])
@@ -101,7 +117,9 @@ def test_warm_lookup_of_20k_cached_texts_is_fast(tmp_path: Path) -> None:
     again = warm.embed(texts)
     elapsed = time.perf_counter() - start
     assert np.array_equal(vectors, again) and warm.misses == 0
-    assert elapsed < 1.0, f"warm lookup took {elapsed:.2f} s"
+    # benchmarks/bench_metrics.py reports the figure; this bound leaves room for a busy shared runner (about
+    # 0.8 s measured at load average 15 on 2 cores) and still fails a re-embedding regression.
+    assert elapsed < 2.0, f"warm lookup took {elapsed:.2f} s"
 
 
 @pytest.mark.slow
