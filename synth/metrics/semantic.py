@@ -95,8 +95,9 @@ DEFINITIONS: dict[str, str] = {
     "mauve": (
         "MAUVE (Pillutla et al., 2021; mauve-text's compute_mauve on these embeddings, k-means buckets = "
         f"n/10): area under the divergence frontier of the two quantised distributions, in (0, 1]; higher is "
-        f"closer. Computed from {MAUVE_MIN_PER_SIDE} posts per side; `reliable` is false below "
-        f"{MAUVE_RELIABLE_PER_SIDE} posts per side, where quantisation noise dominates."
+        f"closer. Computed from {MAUVE_MIN_PER_SIDE} posts per side; `mauve_reliable` is false below "
+        f"{MAUVE_RELIABLE_PER_SIDE} posts per side, where quantisation noise dominates (the baseline compares "
+        f"two halves, so it needs {2 * MAUVE_RELIABLE_PER_SIDE} real posts for the same)."
     ),
     "mauve_reliable": f"True when both sets have at least {MAUVE_RELIABLE_PER_SIDE} posts (see mauve).",
 }
@@ -206,7 +207,7 @@ def compare_embedding_sets(
     """
     if min(len(real), len(synthetic)) < MIN_POSTS_PER_SIDE:
         raise ValueError(f"each set needs at least {MIN_POSTS_PER_SIDE} rows, got {len(real)} and {len(synthetic)}")
-    neighbours = _neighbour_metrics(real, synthetic, k=k)
+    neighbours = neighbour_metrics(real, synthetic, k=k)
     with small_linear_algebra():
         return {
             **neighbours,
@@ -217,7 +218,7 @@ def compare_embedding_sets(
         }
 
 
-def _neighbour_metrics(real: np.ndarray, synthetic: np.ndarray, *, k: int) -> dict[str, Any]:
+def neighbour_metrics(real: np.ndarray, synthetic: np.ndarray, *, k: int) -> dict[str, Any]:
     """Nearest-real cosine, top-k recall and PRDC from one blocked pass over synthetic x real similarities."""
     k_real = min(k, len(real) - 1)
     k_synthetic = min(k, len(synthetic) - 1)
