@@ -98,6 +98,8 @@ class IngestReport:
             lines.append("Languages (sample): " + ", ".join(f"{lang} {share:.0%}" for lang, share in
                                                              self.languages.items()))
         lines.extend(f"note: {note}" for note in self.notes)
+        lines.append(f"Limits: {MAX_UPLOAD_MB} MB and {MAX_ROWS:,} rows per file; texts over {MAX_TEXT_CHARS:,} "
+                     "characters are dropped.")
         return "\n".join(lines)
 
 
