@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -203,3 +204,39 @@ def test_cli_bad_input_exits_2(real: pd.DataFrame, synthetic: pd.DataFrame, tmp_
     assert main([*base, "--synthetic", str(tmp_path / "missing.csv")]) == 2
     assert "missing.csv" in capsys.readouterr().err
     assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_report_opens_offline_in_a_browser_without_any_request(html: str, tmp_path) -> None:
+    """Chromium, offline: the figures draw, and the page asks for nothing but its own file."""
+    import shutil
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        pytest.skip("Debian's chromium is not installed (make test installs it when run as root)")
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / "report.html"
+    path.write_text(html, encoding="utf-8")
+    requests: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        try:
+            context = browser.new_context()
+            context.set_offline(True)
+            page = context.new_page()
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(path.as_uri())
+            page.wait_for_function("document.querySelectorAll('.plotly-graph-div .main-svg').length >= 9",
+                                   timeout=30_000)
+            assert page.evaluate("typeof window.Plotly") == "object"
+            assert page.locator("section#samples td.post").first.inner_text() != ""
+            assert page.evaluate("document.querySelectorAll('script[src], link, img, iframe').length") == 0
+        finally:
+            browser.close()
+    assert requests and all(url.startswith(("file://", "data:", "blob:")) for url in requests), requests
