@@ -76,7 +76,7 @@ def post_features(text: Any) -> pd.Series:
     syllables = sum(_syllables(w) for w in words)
     difficult = sum(w not in easy_words() for w in words)
     stems = [re.sub(r"['’].*$", "", w) for w in words]
-    letters = sum(c.isalpha() for c in prose)
+    letters = sum(unicodedata.category(c) in ("Lu", "Ll", "Lt") for c in prose)
     upper = sum(unicodedata.category(c) == "Lu" for c in prose)
     row: dict[str, Any] = {
         "chars": len(text), "tokens": len(tokens), "words": len(words),

@@ -39,6 +39,7 @@ from synth.metrics.lexical_posts import COUNTED_KINDS, AnalysedPosts, analyse_po
 from synth.schema import PLATFORM
 
 ALL = "all"
+UNKNOWN_PLATFORM = "unknown"  # the group of posts with no platform
 LENGTH_MEASURES: dict[str, str] = {"chars": "characters", "tokens": "tokens"}
 STATISTICS: tuple[str, ...] = ("mean", "std", "q25", "median", "q75")
 NGRAM_SIZES: tuple[int, ...] = (1, 2, 3)
@@ -118,8 +119,9 @@ DEFINITIONS: dict[str, str] = {
     },
     "question_rate": "Share of posts with a question mark outside URLs.",
     "exclamation_rate": "Share of posts with an exclamation mark outside URLs.",
-    "uppercase_ratio": "Mean over posts with at least one letter of the share of upper-case letters among the "
-    "letters of the post (Unicode categories Lu and L), URLs removed first.",
+    "uppercase_ratio": "Mean over posts with at least one cased letter of the share of upper-case letters "
+    "(Unicode category Lu) among the cased letters (Lu, Ll, Lt) of the post, URLs removed first; letters "
+    "of scripts without case (Arabic, Devanagari, CJK...) do not count.",
 }
 
 
@@ -132,7 +134,7 @@ def lexical_features(posts: pd.DataFrame | pd.Series) -> pd.DataFrame:
     Returns:
         One row per post with the input's index; columns `chars, tokens, hashtags, mentions, urls, emoji,
         words, sentences, syllables, difficult_words, pronouns_first, pronouns_second, pronouns_third,
-        has_question, has_exclamation, letters, uppercase_letters, uppercase_ratio, flesch_kincaid_grade,
+        has_question, has_exclamation, cased_letters, uppercase_letters, uppercase_ratio, flesch_kincaid_grade,
         dale_chall` (see DEFINITIONS for how each is counted; ratios and scores are NaN where undefined).
     """
     return analyse_posts(posts).features
@@ -193,8 +195,8 @@ def compare_lexical(
             raise InputError(f"{name}: the table is empty. Load at least one post.")
     real_analysed = analyse_posts(real, "real posts")
     synthetic_analysed = analyse_posts(synthetic, "synthetic posts")
-    real_platforms = real[PLATFORM].astype("string").fillna("").to_numpy()
-    synthetic_platforms = synthetic[PLATFORM].astype("string").fillna("").to_numpy()
+    real_platforms = real[PLATFORM].astype("string").fillna(UNKNOWN_PLATFORM).to_numpy()
+    synthetic_platforms = synthetic[PLATFORM].astype("string").fillna(UNKNOWN_PLATFORM).to_numpy()
     held_in, held_out = _half_positions(real, seed)
 
     groups = [ALL, *sorted(set(real_platforms) | set(synthetic_platforms))]

@@ -43,7 +43,7 @@ _VOWEL_GROUP = r"[aeiouy]+"
 FEATURE_COLUMNS: tuple[str, ...] = (
     "chars", "tokens", "hashtags", "mentions", "urls", "emoji", "words", "sentences", "syllables",
     "difficult_words", "pronouns_first", "pronouns_second", "pronouns_third", "has_question",
-    "has_exclamation", "letters", "uppercase_letters", "uppercase_ratio", "flesch_kincaid_grade", "dale_chall",
+    "has_exclamation", "cased_letters", "uppercase_letters", "uppercase_ratio", "flesch_kincaid_grade", "dale_chall",
 )
 
 
@@ -148,12 +148,15 @@ def _features(texts: pd.Series, tokens: pd.DataFrame) -> pd.DataFrame:
         )
     columns["has_question"] = prose.str.contains("?", regex=False).to_numpy(dtype=bool)
     columns["has_exclamation"] = prose.str.contains("!", regex=False).to_numpy(dtype=bool)
-    # Deleting what is not a letter and measuring the rest is one regex pass instead of a match per letter.
-    columns["letters"] = prose.str.replace(r"\P{L}+", "", regex=True).str.len().to_numpy(dtype=np.int64)
+    # Only letters with a case count: Arabic, Devanagari or CJK text has no upper case to use or not.
+    # Deleting the other characters and measuring the rest is one regex pass, not a match per letter.
+    columns["cased_letters"] = (
+        prose.str.replace(r"[^\p{Lu}\p{Ll}\p{Lt}]+", "", regex=True).str.len().to_numpy(dtype=np.int64)
+    )
     columns["uppercase_letters"] = prose.str.replace(r"\P{Lu}+", "", regex=True).str.len().to_numpy(dtype=np.int64)
 
     with np.errstate(divide="ignore", invalid="ignore"):
-        letters = columns["letters"].astype(float)
+        letters = columns["cased_letters"].astype(float)
         columns["uppercase_ratio"] = np.where(letters > 0, columns["uppercase_letters"] / letters, np.nan)
         n_words = columns["words"].astype(float)
         has_words = n_words > 0

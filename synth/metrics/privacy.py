@@ -234,6 +234,9 @@ def _match_copies(
     synthetic_text = synthetic_normal.to_numpy(dtype=object)
     exact = pd.Index(by_text.index).get_indexer(synthetic_text)
     found = exact >= 0
+    exact = np.maximum(exact, 0) if len(by_text) else np.zeros(len(exact), dtype=np.int64)
+    if not len(by_text):  # no real post has any text left once normalised: nothing to look up
+        by_text = pd.DataFrame({"example": [False], "position": [-1]})
     matches: dict[str, np.ndarray] = {
         "real_normal": real_normal.to_numpy(dtype=object),
         "synthetic_normal": synthetic_text,
@@ -263,14 +266,15 @@ def _match_copies(
 
 
 def _half_masks(real: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Boolean masks of the two real halves (split_halves), or None when there are fewer than 2 real posts."""
+    """Boolean masks of the two real halves (split_halves), or None when the second half would be empty."""
     if len(real) < 2:
         return None
     platforms = real[PLATFORM].reset_index(drop=True) if PLATFORM in real.columns else "all"
     first, _ = split_halves(pd.DataFrame({PLATFORM: platforms}, index=range(len(real))), seed=seed)
     in_first = np.zeros(len(real), dtype=bool)
     in_first[first.index.to_numpy()] = True
-    return in_first, ~in_first
+    # One post per platform puts every post in the first half: then there is nothing to compare with.
+    return (in_first, ~in_first) if not in_first.all() else None
 
 
 def _distances(

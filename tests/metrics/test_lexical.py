@@ -48,7 +48,7 @@ def test_per_post_features_exact_values() -> None:
         "has_question": [False, True, False, False],
         "has_exclamation": [True, False, False, False],
         # The URL's letters (t, c, o, A, b, C) do not count.
-        "letters": [13, 13, 28, 0],
+        "cased_letters": [13, 13, 28, 0],
         "uppercase_letters": [2, 4, 2, 0],
     }
     for column, values in expected.items():
@@ -222,3 +222,12 @@ def test_repeated_index_labels_are_separate_posts() -> None:
     synthetic = _posts(["Hello #World 😀", "again #world", "third one?"])
     relabelled = compare_lexical(real.set_axis([7] * len(real)), synthetic.set_axis([1, 1, 1]))
     assert relabelled == compare_lexical(real, synthetic)
+
+
+def test_posts_without_platform_form_the_unknown_group_and_uncased_scripts_have_no_case_ratio() -> None:
+    real = pd.DataFrame({"platform": [None, "twitter", "twitter"], "text": ["疫苗 很好", "مرحبا #سلام", "OK then"]})
+    result = compare_lexical(real, real)
+    assert set(result) == {"all", "twitter", "unknown"}
+    assert lexical_features(real)["uppercase_ratio"].iloc[:2].isna().all()
+    assert result["all"]["uppercase_ratio"]["real"] == pytest.approx(2 / 6)
+    json.dumps(result, allow_nan=False)

@@ -185,3 +185,15 @@ def test_reddit_usernames_and_dotted_handles_count_as_handles() -> None:
 def test_repeated_index_labels_are_separate_posts(real: pd.DataFrame, synthetic: pd.DataFrame) -> None:
     relabelled = synthetic.set_axis([0] * len(synthetic))
     assert privacy_report(real, relabelled) == privacy_report(real, synthetic)
+
+
+@pytest.mark.parametrize(
+    "texts", [["😀😀", "🇫🇷", "👨‍👩‍👧‍👦"], ["   ", "\n\t", "!!!"], ["疫苗 很好", "مرحبا بالعالم #سلام", "ok"]]
+)
+def test_texts_with_nothing_left_once_normalised_still_report(texts: list[str]) -> None:
+    posts = pd.DataFrame({"post_id": ["a", "b", "c"], "platform": [None, "twitter", "reddit"], "text": texts})
+    for real, synthetic in ((posts, _frame(REAL_TEXTS, "s")), (_frame(REAL_TEXTS, "r"), posts), (posts, posts)):
+        json.dumps(privacy_report(real, synthetic), allow_nan=False)
+        flag_copies(real, synthetic)
+    # One post per platform: no second real half, so no distance baseline.
+    assert privacy_report(posts, posts)["distance_to_closest_real"] == {"ngram": None, "embedding": None}
