@@ -323,3 +323,18 @@ def test_manifest_duration_sums_engine_sessions(real_posts: pd.DataFrame, tmp_pa
     assert first >= 11 * 0.02
     resume_run(tmp_path / "run", backends={"double:echo": DoubleBackend(model="echo", delay_s=0.02)})
     assert json.loads((tmp_path / "run" / "manifest.json").read_text())["duration_s"] >= first + 0.02
+
+
+def test_tokens_per_minute_limit(real_posts: pd.DataFrame, tmp_path: Path) -> None:
+    tpm = 60_000  # 1,000 tokens/s, bursts of 1,000
+    config = make_config(
+        model=ModelConfig("double:echo", concurrency=8, tokens_per_minute=tpm),
+        strategy="platform-aware", options=GenerationOptions(max_tokens=100),
+    )
+    plan = plan_run(config, real_posts)
+    # Each call reserves its estimated prompt tokens plus max_tokens before it starts.
+    needed = sum(call.est_input_tokens + 100 for call in plan.calls)
+    expected = (needed - tpm / 60) / (tpm / 60)
+    assert expected > 0.5
+    result = run_generation(plan, tmp_path / "run")
+    assert 0.9 * expected <= result.progress.elapsed_s < expected + 3
