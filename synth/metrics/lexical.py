@@ -6,6 +6,7 @@ Layout of `compare_lexical`'s result (JSON-ready: floats, ints and None, never N
     {
       "all":     {<metric>: ..., ...},   # every post
       "twitter": {<metric>: ..., ...},   # one entry per platform found in the real or the synthetic posts
+                                         # (posts with no platform form the group "unknown")
     }
 
 Inside each group, a metric that describes ONE set of posts (a mean length, a vocabulary size) is an object
