@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from synth import __version__
+from synth.embeddings import Embedder
 from synth.errors import InputError
 from synth.leaderboard import Leaderboard
 from synth.schema import MODEL, PLATFORM, RUN_ID, TOPIC
@@ -355,11 +356,15 @@ def make_artifacts(
     n_boot: int = 200,
     samples_per_platform: int = 5,
     seed: int = 0,
+    all_metrics: bool = False,
+    embedder: Embedder | None = None,
 ) -> Artifacts:
     """The report and the bundle for a pair of post sets, as the Report page and `synth report` make them.
 
-    Lexical metrics are computed when `metrics` (a metrics.json dict) is not given; the leaderboard is
-    scored here. A leaderboard that cannot be scored (too few posts per cell) is left out with a note.
+    When `metrics` (a metrics.json dict) is not given, they are computed: every metric with `all_metrics`
+    (`synth.metrics.evaluate.evaluate`, per model too when there are several; embeds every post with
+    `embedder`, by default the bundled MiniLM behind its disk cache), else the lexical ones only. The
+    leaderboard is scored here; one that cannot be scored (too few posts per cell) is left out with a note.
 
     Raises:
         InputError: empty posts, or a run directory that holds no run.
@@ -369,7 +374,12 @@ def make_artifacts(
     from synth.report import build_report
 
     notes = []
-    if metrics is None:
+    if metrics is None and all_metrics:
+        from synth.metrics.evaluate import evaluate
+
+        several_models = MODEL in synthetic.columns and synthetic[MODEL].nunique() > 1
+        metrics = evaluate(real, synthetic, embedder=embedder, seed=seed, by=MODEL if several_models else None)
+    elif metrics is None:
         metrics = {"lexical": compare_lexical(real, synthetic, seed=seed)}
         notes.append("Only lexical metrics were computed; run `python -m synth evaluate` for the others.")
     try:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import io
+import json
 import re
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -240,3 +243,20 @@ def test_report_opens_offline_in_a_browser_without_any_request(html: str, tmp_pa
         finally:
             browser.close()
     assert requests and all(url.startswith(("file://", "data:", "blob:")) for url in requests), requests
+
+
+@pytest.mark.slow
+def test_all_metrics_fill_every_section(real: pd.DataFrame, synthetic: pd.DataFrame) -> None:
+    from synth.embeddings import HashingEmbedder
+    from synth.export import make_artifacts
+
+    two_models = synthetic.assign(model=["a" if i % 2 else "b" for i in range(len(synthetic))])
+    artifacts = make_artifacts(real, two_models, n_boot=0, all_metrics=True, embedder=HashingEmbedder(64))
+    assert artifacts.notes == ()
+    html = artifacts.report_html
+    for section in ("Lexical", "Semantic", "Multiplatform", "Privacy"):
+        assert f"<h3>{section}</h3>" in html
+    assert "Not computed for this report" not in html
+    with zipfile.ZipFile(io.BytesIO(artifacts.bundle)) as bundle:
+        metrics = json.loads(bundle.read("metrics.json"))
+    assert set(metrics["by_model"]) == {"a", "b"} and metrics["meta"]["embedder"]["name"] == "hashing-64"

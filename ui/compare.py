@@ -130,5 +130,6 @@ def synthetic_uploader(key: str) -> None:
 
 @st.cache_data(show_spinner="Building the report and the bundle…", max_entries=4)
 def report_artifacts(real: pd.DataFrame, synthetic: pd.DataFrame, run_dirs: tuple[Path, ...], samples: int,
-                     n_boot: int) -> Artifacts:
-    return make_artifacts(real, synthetic, run_dirs=run_dirs, n_boot=n_boot, samples_per_platform=samples)
+                     n_boot: int, all_metrics: bool) -> Artifacts:
+    return make_artifacts(real, synthetic, run_dirs=run_dirs, n_boot=n_boot, samples_per_platform=samples,
+                          all_metrics=all_metrics)

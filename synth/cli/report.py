@@ -12,14 +12,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="write the standalone HTML report comparing real and synthetic posts (and the export bundle)",
         description="Compare real and synthetic posts and write a report that opens offline in any browser: "
         "configuration, leaderboard with bootstrap intervals, metrics beside the real-vs-real baseline, "
-        "figures and samples. Without --metrics only lexical metrics are computed (run `synth evaluate` for "
-        "all of them). With --bundle, also write the zip of dataset, manifest, prompts, costs, report and card.",
+        "figures and samples. Without --metrics only lexical metrics are computed, or all of them with "
+        "--all-metrics. With --bundle, also write the zip of dataset, manifest, prompts, costs, report and card.",
     )
     parser.add_argument("--real", nargs="+", required=True, metavar="FILE", help="files of real posts")
     parser.add_argument("--platform", help="platform of real files (or rows) that do not name one")
     parser.add_argument("--synthetic", nargs="+", metavar="FILE",
                         help="files of synthetic posts (default: the posts of the --run directories)")
     parser.add_argument("--metrics", type=Path, metavar="FILE", help="metrics.json written by `synth evaluate`")
+    parser.add_argument("--all-metrics", action="store_true",
+                        help="without --metrics, compute every metric of `synth evaluate` (embeds every post)")
     parser.add_argument("--run", nargs="+", type=Path, default=[], metavar="RUN_DIR", dest="run_dirs",
                         help="run directories of the synthetic posts (their manifest, prompts and costs)")
     parser.add_argument("--out", type=Path, required=True, metavar="FILE", help="where to write report.html")
@@ -59,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
         if not isinstance(metrics, dict):
             raise InputError(f"{args.metrics}: a metrics.json holds one JSON object; this file does not.")
     artifacts = make_artifacts(real, synthetic, run_dirs=args.run_dirs, metrics=metrics, n_boot=args.n_boot,
-                               samples_per_platform=args.samples, seed=args.seed)
+                               samples_per_platform=args.samples, seed=args.seed,
+                               all_metrics=args.all_metrics)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(artifacts.report_html, encoding="utf-8")
     print(f"report: {args.out} ({len(artifacts.report_html) / 1e6:.1f} MB, opens offline)")

@@ -30,6 +30,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> AppTest:
     at = _open("pages/report.py", real_posts(), synthetic_posts())
     assert not at.exception, at.exception
     assert at.text_input(key="report_run_dirs").value == ""  # no run of these posts is on disk
+    assert at.checkbox(key="report_all_metrics").value is False  # lexical only: no embedding in this test
     at.number_input(key="report_samples").set_value(3)
     at.number_input(key="report_n_boot").set_value(50)
     at.button(key="report_build").click()
