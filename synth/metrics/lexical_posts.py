@@ -179,12 +179,12 @@ def _features(texts: pd.Series, tokens: pd.DataFrame) -> pd.DataFrame:
 def syllable_counts(words: pd.Series) -> np.ndarray:
     """Estimated syllables of each lower-cased word: its groups of vowels (a e i o u y), less a silent final
     "e" (not "-le") when there are two or more groups; at least 1. Vectorised over the distinct words."""
-    distinct = pd.Series(pd.unique(words.to_numpy(dtype=object)), dtype=pd.StringDtype("pyarrow"))
+    codes, uniques = pd.factorize(words)
+    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype=pd.StringDtype("pyarrow"))
     groups = distinct.str.count(_VOWEL_GROUP).to_numpy(dtype=np.int64)
     silent_e = (distinct.str.endswith("e") & ~distinct.str.endswith("le")).to_numpy(dtype=bool) & (groups > 1)
     per_distinct = np.maximum(groups - silent_e, 1)
-    codes = pd.Index(distinct).get_indexer(words)
-    return per_distinct[codes]
+    return per_distinct[codes] if len(codes) else np.zeros(0, dtype=np.int64)
 
 
 @lru_cache(maxsize=1)

@@ -231,3 +231,12 @@ def test_posts_without_platform_form_the_unknown_group_and_uncased_scripts_have_
     assert lexical_features(real)["uppercase_ratio"].iloc[:2].isna().all()
     assert result["all"]["uppercase_ratio"]["real"] == pytest.approx(2 / 6)
     json.dumps(result, allow_nan=False)
+
+
+def test_syllable_estimate() -> None:
+    from synth.metrics.lexical_posts import syllable_counts
+
+    words = pd.Series(["love", "there", "table", "you", "rhythm", "2020", "vaccination", "love"])
+    # love: o|e less silent e; table: -le keeps its e; rhythm: y; 2020: no vowel, at least 1; vaccination: a|i|a|io
+    assert syllable_counts(words).tolist() == [1, 1, 2, 1, 1, 1, 4, 1]
+    assert syllable_counts(words.iloc[:0]).tolist() == []
