@@ -5,12 +5,14 @@ answered from the response cache when an identical one (backend, model, request,
 otherwise the backend is called under a timeout (the SDKs do their own retries). A fatal BackendError
 (bad key, bad request, unknown model) stops the whole run at once; other failures mark the call failed
 (`resume` retries it). The budget is checked before each call against spend so far plus the worst-case
-cost of the calls in flight, so the run stops cleanly before going over.
+cost of the calls in flight (1.5x the estimated prompt tokens plus max_tokens), so the run stops cleanly
+before going over.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import threading
 import time
@@ -39,6 +41,9 @@ FAILED = "failed"  # stopped by a fatal backend error
 RUNNING = "running"
 
 LATEST_POSTS = 5
+# The budget holds this multiple of a call's chars/4 prompt estimate (tokenizers count more tokens than
+# chars/4 for emoji, URLs and non-English text), plus its max_tokens, while the call is in flight.
+PROMPT_ESTIMATE_MARGIN = 1.5
 
 
 @dataclass(frozen=True)
@@ -298,7 +303,10 @@ async def _worker(queue: deque[CallRecord], ctx: _WorkerContext) -> None:
         if cached is not None:
             _record(call, cached, 0.0, time.time(), 0.0, True, ctx)
             continue
-        worst_case = ctx.prices.cost(call.backend, call.model, call.est_input_tokens, call.request.options.max_tokens)
+        worst_case = ctx.prices.cost(
+            call.backend, call.model, math.ceil(call.est_input_tokens * PROMPT_ESTIMATE_MARGIN),
+            call.request.options.max_tokens,
+        )
         if not await _reserve_budget(worst_case or 0.0, ctx):
             queue.appendleft(call)
             return
