@@ -5,7 +5,8 @@ Measures `load_files` (read, detect, map, validate, language mix) on ../shared/d
 unique so every row is a distinct record). Prints one JSON object. Targets: < 1 s for 11k, < 10 s for 200k.
 
 Each file is measured in a fresh process (after a warm-up on a tiny file, so imports and the language
-model are not counted): wall-clock seconds, and peak resident memory (ru_maxrss) with its growth over
+model are not counted): wall-clock seconds, CPU seconds (all threads; steadier than wall-clock on a busy
+machine), and peak resident memory (ru_maxrss) with its growth over
 the warmed-up process, which is what loading the file cost.
 
     .venv/bin/python benchmarks/bench_ingest.py
@@ -40,11 +41,12 @@ def measure_here(path: Path) -> dict[str, float | int]:
     """Load `path` once in this process (call in a fresh one) and return the figures."""
     load_files([("warm-up.csv", b"text,platform\nA sentence long enough for the language model,x\n")])
     baseline = _peak_rss_mb()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     posts, report = load_files([path])
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     peak = _peak_rss_mb()
     return {"rows_read": report.rows_read, "posts_kept": len(posts), "seconds": round(seconds, 3),
+            "cpu_seconds": round(cpu_seconds, 3),
             "peak_rss_mb": round(peak, 1), "rss_growth_mb": round(peak - baseline, 1),
             "file_mb": round(path.stat().st_size / 1e6, 1)}
 

@@ -169,8 +169,11 @@ def _build(table: pd.DataFrame, text: pd.Series, platforms: pd.Series, mapping: 
 def _optional_text(table: pd.DataFrame, column: str | None) -> pd.Series:
     if column is None:
         return pd.Series(pd.NA, index=table.index, dtype="string")
-    return table[column].map(lambda value: value if isinstance(value, str) else str(value),
-                             na_action="ignore").astype("string")
+    values = table[column]
+    if pd.api.types.is_string_dtype(values) and values.dtype != object:  # already strings (CSV): no loop
+        return values.astype("string")
+    return values.map(lambda value: value if isinstance(value, str) else str(value),
+                      na_action="ignore").astype("string")
 
 
 def _dates(table: pd.DataFrame, column: str | None, report: FileReport) -> pd.Series:

@@ -115,7 +115,8 @@ def language_mix(texts: pd.Series, *, sample: int = LANGUAGE_SAMPLE, top: int = 
     if texts.empty:
         return {}
     picked = texts.sample(n=min(sample, len(texts)), random_state=0)
-    languages = pd.Series([py3langid.classify(text)[0] for text in picked]).value_counts(normalize=True)
+    # The first 300 characters tell the language as well as the whole post, at a fraction of the cost.
+    languages = pd.Series([py3langid.classify(text[:300])[0] for text in picked]).value_counts(normalize=True)
     shares = {str(lang): round(float(share), 3) for lang, share in languages.head(top).items()}
     if len(languages) > top:
         shares["other"] = round(float(languages.iloc[top:].sum()), 3)
