@@ -241,7 +241,7 @@ def build_report(
             .to_dict("records")
             for section in METRIC_SECTIONS if isinstance(metrics.get(section), Mapping)
         },
-        "scorecards": _scorecards(metrics.get("lexical")),
+        "scorecards": {**_scorecards(metrics.get("lexical")), **_per_value_scorecards(metrics)},
         "thresholds": (GREEN_MAX_RATIO, AMBER_MAX_RATIO),
         "missing_sections": [s for s in METRIC_SECTIONS if not isinstance(metrics.get(s), Mapping)],
         "figures": [Markup(f.to_html(full_html=False, include_plotlyjs=False, config=PLOT_CONFIG))  # noqa: S704
@@ -301,6 +301,19 @@ def _scorecards(lexical: Any) -> dict[str, list[dict[str, str]]]:
                  "baseline": _cell(row.baseline), "ratio": _cell(row.ratio), "rating": row.rating}
                 for row in card.itertuples()
             ]
+    return cards
+
+
+def _per_value_scorecards(metrics: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """For metrics.json made with `--by COLUMN`: the all-platform scorecard of each value (each model)."""
+    cards = {}
+    for key, blocks in metrics.items():
+        if not (key.startswith("by_") and isinstance(blocks, Mapping)):
+            continue
+        for value, block in blocks.items():
+            lexical = block.get("lexical") if isinstance(block, Mapping) else None
+            if isinstance(lexical, Mapping) and isinstance(lexical.get("all"), Mapping):
+                cards[f"{key[3:]} {value}, all platforms"] = _scorecards({"all": lexical["all"]})["all"]
     return cards
 
 

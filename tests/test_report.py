@@ -260,3 +260,4 @@ def test_all_metrics_fill_every_section(real: pd.DataFrame, synthetic: pd.DataFr
     with zipfile.ZipFile(io.BytesIO(artifacts.bundle)) as bundle:
         metrics = json.loads(bundle.read("metrics.json"))
     assert set(metrics["by_model"]) == {"a", "b"} and metrics["meta"]["embedder"]["name"] == "hashing-64"
+    assert "<h4>model a, all platforms</h4>" in html and "<h4>model b, all platforms</h4>" in html
