@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -7,6 +8,8 @@ import pandas as pd
 import pytest
 
 from synth.cli import main
+from synth.cli.progress import ProgressPrinter
+from synth.generate import Progress
 
 
 @pytest.fixture
@@ -119,3 +122,31 @@ def test_resume_finishes_a_run_and_reports(real_csv: Path, tmp_path: Path, capsy
     assert len(pd.read_csv(out / "posts.csv")) == 4
     assert main(["resume", str(tmp_path / "nothing")]) == 2
     assert "holds no run" in capsys.readouterr().err
+
+
+def _progress(done: int, status: str = "running") -> Progress:
+    return Progress(
+        run_id="r", status=status, total_calls=20, done_calls=done, failed_calls=0, cached_calls=0,
+        planned_posts=20, posts=done, refusals=0, input_tokens=10 * done, output_tokens=5 * done, spend_usd=0.0,
+        budget_usd=None, elapsed_s=1.0,
+    )
+
+
+def test_progress_bar_redraws_on_a_terminal_and_prints_lines_otherwise() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    printer = ProgressPrinter(terminal, width=10)
+    printer(_progress(10))
+    printer(_progress(20, "completed"))
+    assert terminal.getvalue() == (
+        "\r[#####-----] 10/20 calls (0 failed), 10/20 posts, 100+50 tokens, spend $0.0000, 1.0 s [running]"
+        "\r[##########] 20/20 calls (0 failed), 20/20 posts, 200+100 tokens, spend $0.0000, 1.0 s [completed]\n"
+    )
+    plain = io.StringIO()
+    printer = ProgressPrinter(plain, every=10)
+    for done in range(21):
+        printer(_progress(done, "completed" if done == 20 else "running"))
+    assert [line.split(" ")[0] for line in plain.getvalue().splitlines()] == ["0/20", "10/20", "20/20"]
