@@ -240,3 +240,26 @@ def test_syllable_estimate() -> None:
     # love: o|e less silent e; table: -le keeps its e; rhythm: y; 2020: no vowel, at least 1; vaccination: a|i|a|io
     assert syllable_counts(words).tolist() == [1, 1, 2, 1, 1, 1, 4, 1]
     assert syllable_counts(words.iloc[:0]).tolist() == []
+
+
+def test_set_aggregates_of_per_post_features_exact_values() -> None:
+    posts = _posts(["I love #Vaccines 💉! https://t.co/AbC", "Are YOU sure? @bob",
+                    "We went there. It was fine, they said."])
+    group = compare_lexical(posts, posts)["twitter"]
+    real = {key: value["real"] for key, value in group.items() if isinstance(value, dict)}
+    # tokens per post 5, 4, 8
+    assert real["tokens_mean"] == pytest.approx(17 / 3)
+    assert real["tokens_std"] == pytest.approx(math.sqrt(26 / 6))
+    assert (real["tokens_q25"], real["tokens_median"], real["tokens_q75"]) == (4.5, 5.0, 6.5)
+    for name in ("mentions", "urls", "emoji", "hashtags"):
+        assert (real[f"{name}_per_post"], real[f"{name}_share"], real[f"{name}_unique"]) == pytest.approx(
+            (1 / 3, 1 / 3, 1)
+        ), name
+    assert real["flesch_kincaid_grade"] == pytest.approx((-3.01 - 2.62 - 2.23) / 3)
+    assert real["dale_chall"] == pytest.approx((0.0992 + 0.1488 + 0.1984) / 3)
+    # pronouns: I, We | YOU | It, they
+    assert (real["pronoun_first_share"], real["pronoun_second_share"], real["pronoun_third_share"]) == (
+        pytest.approx(0.4), pytest.approx(0.2), pytest.approx(0.4)
+    )
+    assert (real["question_rate"], real["exclamation_rate"]) == (pytest.approx(1 / 3), pytest.approx(1 / 3))
+    assert real["uppercase_ratio"] == pytest.approx((2 / 13 + 4 / 13 + 2 / 28) / 3)
