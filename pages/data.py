@@ -3,7 +3,7 @@
 import streamlit as st
 
 from synth.errors import InputError
-from synth.io import MAX_ROWS, MAX_UPLOAD_MB
+from synth.io import MAX_ROWS, MAX_UPLOAD_MB, posts_to_bytes
 from ui import ingest, state
 
 st.title("Upload real posts")
@@ -76,3 +76,7 @@ st.plotly_chart(figure, key="stats_chart")
 
 st.subheader("Preview")
 st.dataframe(posts.head(200), hide_index=True, key="preview_table")
+st.download_button(
+    "Download the validated posts (CSV)", data=lambda: posts_to_bytes(posts, "csv"), file_name="real_posts.csv",
+    mime="text/csv", on_click="ignore", key="download_real_posts",
+)

@@ -52,6 +52,7 @@ def test_upload_choose_platform_then_report(app: AppTest) -> None:
     assert [f.mapping["text"] for f in report.files] == ["tweet", "text"]
     assert any("HTML-like tags" in caption.value.replace("\\", "") for caption in at.caption)
     assert len(at.get("plotly_chart")) == 1
+    assert at.get("download_button")[0].proto.label == "Download the validated posts (CSV)"
 
 
 def test_fixing_the_mapping_changes_the_posts(app: AppTest) -> None:
