@@ -52,6 +52,7 @@ DEFINITION_MODULES: dict[str, str] = {
 }
 SIDES: tuple[str, ...] = ("real", "synthetic", "baseline")
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+TEMPLATE_NAME = "report.html.j2"  # in synth/templates/
 
 
 def metric_definitions() -> dict[str, dict[str, str]]:
@@ -332,108 +333,7 @@ def _leaderboard_rows(leaderboard: Leaderboard | None) -> list[dict[str, str]]:
 
 
 def _template() -> jinja2.Template:
-    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
-                                     lstrip_blocks=True)
-    return environment.from_string(_TEMPLATE)
-
-
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="synth {{ version }}">
-<title>{{ title }}</title>
-<style>
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 2rem auto;
-       max-width: 1200px; padding: 0 1rem; color: #1a1a1a; line-height: 1.45; }
-h1 { margin-bottom: 0.2rem; } h2 { border-bottom: 2px solid #ddd; padding-bottom: 0.2rem; margin-top: 2.5rem; }
-table { border-collapse: collapse; margin: 0.6rem 0; font-size: 0.9rem; }
-th, td { border: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
-th { background: #f3f5f8; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.post { white-space: pre-wrap; word-break: break-word; max-width: 560px; }
-nav a { margin-right: 1rem; } .muted { color: #666; } pre { background: #f6f6f6; padding: 0.8rem; overflow: auto; }
-dt { font-weight: 600; margin-top: 0.5rem; } dd { margin-left: 1rem; }
-td.green { background: #c8e6c9; } td.amber { background: #ffe0b2; } td.red { background: #ffcdd2; }
-td.grey { background: #eeeeee; } .cards { display: flex; flex-wrap: wrap; gap: 1.5rem; }
-</style>
-<script>{{ plotly_js }}</script>
-</head>
-<body>
-<h1>{{ title }}</h1>
-<p class="muted">Made by synth {{ version }} on {{ generated_at }}. Every synthetic number is shown beside the
-real-vs-real baseline (two seeded halves of the real posts): the value a perfect generator would reach.</p>
-<nav>{% for id in ["summary", "configuration", "leaderboard", "metrics", "figures", "samples", "definitions"] %}
-<a href="#{{ id }}">{{ id | capitalize }}</a>{% endfor %}</nav>
-
-<section id="summary"><h2>Summary</h2>
-<table><tr><th>platform</th><th>real posts</th><th>synthetic posts</th><th>per model</th></tr>
-{% for row in counts %}<tr><td>{{ row.platform }}</td><td class="num">{{ "{:,}".format(row.real) }}</td>
-<td class="num">{{ "{:,}".format(row.synthetic) }}</td><td>{{ row.models }}</td></tr>
-{% endfor %}</table></section>
-
-<section id="configuration"><h2>Configuration</h2>
-{% if manifest %}<table>{% for name, value in settings %}<tr><th>{{ name }}</th><td>{{ value }}</td></tr>{% endfor %}
-</table><details><summary>Full run manifest (no secrets)</summary><pre>{{ manifest_json }}</pre></details>
-{% else %}<p>No run manifest: the synthetic posts were loaded from a file, not generated in a recorded run.</p>
-{% endif %}</section>
-
-<section id="leaderboard"><h2>Leaderboard</h2>
-{% if leaderboard %}<p>Headline score 0-100 (see definitions); interval: 95% bootstrap over
-{{ leaderboard.n_boot }} replicates, seed {{ leaderboard.seed }}. P(best): share of replicates in which the model
-scores highest on the platform. Components: length / marker / vocabulary similarity.</p>
-<table><tr><th>model</th><th>platform</th><th>score</th><th>95% interval</th><th>P(best)</th>
-<th>real-vs-real baseline</th><th>components</th><th>posts real / synthetic</th></tr>
-{% for row in cells %}<tr><td>{{ row.model }}</td><td>{{ row.platform }}</td><td class="num">{{ row.score }}</td>
-<td class="num">{{ row.interval }}</td><td class="num">{{ row.p_best }}</td><td class="num">{{ row.baseline }}</td>
-<td class="num">{{ row.components }}</td><td class="num">{{ row.n }}</td></tr>
-{% endfor %}</table>
-<ul>{% for verdict in leaderboard.best.verdict %}<li>{{ verdict }}</li>{% endfor %}</ul>
-{% else %}<p>No leaderboard in this report.</p>{% endif %}</section>
-
-<section id="metrics"><h2>Metrics</h2>
-{% if scorecards %}<h3>Lexical scorecard</h3>
-<p>Green: the synthetic posts differ from the real ones by at most {{ thresholds[0] }}x what a second real sample
-does (the real-vs-real gap, scaled to the sets' sizes); amber: up to {{ thresholds[1] }}x; red: more; grey:
-undefined. For comparisons (KS, JSD, Jaccard) "synthetic" is synthetic vs real and "baseline" one real half vs the
-other.</p>
-<div class="cards">{% for group, rows in scorecards.items() %}<div><h4>{{ group }}</h4>
-<table><tr><th>metric</th><th>real</th><th>synthetic</th><th>baseline</th><th>gap ratio</th></tr>
-{% for row in rows %}<tr><td class="{{ row.rating }}">{{ row.label }}</td><td class="num">{{ row.real }}</td>
-<td class="num">{{ row.synthetic }}</td><td class="num">{{ row.baseline }}</td>
-<td class="num {{ row.rating }}">{{ row.ratio }}</td></tr>
-{% endfor %}</table></div>
-{% endfor %}</div>{% endif %}
-{% for section, rows in metric_tables.items() %}<h3>{{ section | capitalize }}</h3>
-<table><tr><th>group</th><th>metric</th><th>real</th><th>synthetic</th><th>baseline</th><th>value</th></tr>
-{% for row in rows %}<tr><td>{{ row.group }}</td><td>{{ row.metric }}</td>
-{% for key in ["real", "synthetic", "baseline", "value"] %}
-<td class="num">{{ row[key] if row[key] is string else "" }}</td>{% endfor %}</tr>
-{% endfor %}</table>
-{% endfor %}
-{% if missing_sections %}<p class="muted">Not computed for this report: {{ missing_sections | join(", ") }}.
-Run <code>python -m synth evaluate</code> and pass its metrics.json with <code>--metrics</code>.</p>{% endif %}
-</section>
-
-<section id="figures"><h2>Figures</h2>
-<p>Distributions per post: the two real halves (blues) show how much real data varies by itself.</p>
-{% for figure in figures %}<div class="figure">{{ figure }}</div>
-{% endfor %}</section>
-
-<section id="samples"><h2>Samples: real and synthetic posts per platform</h2>
-{% for platform, sample in samples.items() %}<h3>{{ platform }}</h3>
-<table><tr><th>real</th><th>synthetic</th></tr>
-{% for index in range([sample.real | length, sample.synthetic | length] | max) %}<tr>
-<td class="post">{{ sample.real[index] if index < sample.real | length else "" }}</td>
-<td class="post">{{ sample.synthetic[index] if index < sample.synthetic | length else "" }}</td></tr>
-{% endfor %}</table>
-{% endfor %}</section>
-
-<section id="definitions"><h2>Definitions</h2>
-{% for title, entries in definitions.items() %}<h3>{{ title }}</h3><dl>
-{% for key, text in entries.items() %}<dt>{{ key }}</dt><dd>{{ text }}</dd>
-{% endfor %}</dl>
-{% endfor %}</section>
-</body>
-</html>
-"""
+    # Autoescaping on for every name, whatever its extension: all user text in the report is escaped.
+    environment = jinja2.Environment(loader=jinja2.PackageLoader("synth", "templates"), autoescape=True,
+                                     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return environment.get_template(TEMPLATE_NAME)
