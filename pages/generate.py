@@ -4,7 +4,7 @@ import streamlit as st
 
 from synth.backends.base import GenerationOptions
 from synth.errors import SynthError
-from synth.generate import GenerationConfig, ModelConfig, load_run_posts, plan_run
+from synth.generate import GenerationConfig, ModelConfig, Plan, load_run_posts, plan_run
 from synth.platforms import PLATFORMS, get_platform
 from synth.prompts import STRATEGIES, STRATEGY_HELP
 from ui import generate as gen
@@ -13,7 +13,11 @@ from ui.compare import runs_root
 
 st.title("Generate synthetic posts")
 real = state.get_real_posts()
-topics, labelled, origin = gen.offered_topics(real) if real is not None else ([], None, "")
+gaps = state.get_targeted_plan()
+use_gaps = gaps is not None and real is not None and st.toggle(
+    f"Fill the {len(gaps.topics)} coverage gaps planned on the Embeddings page", True, key="generate_use_gaps"
+)
+topics, labelled, origin = gen.offered_topics(real, gaps if use_gaps else None) if real is not None else ([], None, "")
 shown_keys: set[str] = set()
 
 if real is None:
@@ -23,10 +27,12 @@ elif not topics:
 else:
     st.caption(f"Topics from {origin}. Every topic x platform x model cell gets the posts asked for.")
     in_data = sorted(set(real["platform"]))
-    platforms = st.multiselect("Platforms", list(PLATFORMS), default=in_data[:2], key="generate_platforms",
+    platforms = st.multiselect("Platforms", list(PLATFORMS), default=list(gaps.platforms) if use_gaps and gaps
+                               else in_data[:2], key="generate_platforms",
                                format_func=lambda name: get_platform(name).label)
     offered = {t.topic_id: t for t in gen.topics_above_share(labelled, topics, platforms)}
-    chosen_topics = st.multiselect("Topics", list(offered), default=list(offered)[:2], key="generate_topics",
+    chosen_topics = st.multiselect("Topics", list(offered), default=list(offered)[: None if use_gaps else 2],
+                                   key="generate_topics" + ("_gaps" if use_gaps else ""),
                                    format_func=lambda topic_id: offered[topic_id].label)
     presets = st.multiselect("Models", gen.MODEL_PRESETS, default=["local:smollm2"], key="generate_models")
     other = st.text_input("Other models (backend:model, comma-separated)", key="generate_other_models",
@@ -35,7 +41,8 @@ else:
     left, middle, right = st.columns(3)
     strategy = left.selectbox("Prompt strategy", STRATEGIES, key="generate_strategy", format_func=lambda s:
                               f"{s}: {STRATEGY_HELP[s]}")
-    per_cell = middle.number_input("Posts per cell", 1, 1000, 2, key="generate_per_cell")
+    per_cell = middle.number_input("Posts per cell", 1, 1000, gaps.per_cell if use_gaps and gaps else 2,
+                                   key="generate_per_cell")
     per_call = right.number_input("Posts per call", 1, 20, 1, key="generate_per_call")
     k = left.number_input("Real examples per prompt (k)", 1, 20, 5, key="generate_k")
     temperature = middle.slider("Temperature", 0.0, 2.0, 0.9, 0.05, key="generate_temperature")
@@ -45,6 +52,7 @@ else:
     base_url = right.text_input("Base URL for openai: models (optional)", key="generate_base_url")
     gen.key_inputs(specs, shown_keys)
 
+    plan: Plan | None = None
     try:
         settings = {s: {"base_url": base_url.strip()} for s in specs if base_url.strip() and s.startswith("openai:")}
         backends = gen.build_backends(specs, settings) if specs else {}
@@ -60,7 +68,6 @@ else:
         plan = plan_run(config, labelled)
     except SynthError as error:
         st.error(str(error), icon=":material/error:")
-        plan = None
 
     if plan is not None:
         estimate = plan.estimate
@@ -102,9 +109,10 @@ def show_current_run() -> None:
         return
     kind, message = gen.final_message(handle)
     getattr(st, kind)(message)
-    if handle.result is not None and st.session_state.get("generate_loaded") != handle.result.run_id:
+    # Each session of a run (the start, every resume) is loaded once; a resumed run brings all its posts.
+    if handle.result is not None and st.session_state.get("generate_loaded") != id(handle):
         state.set_synthetic_posts(handle.result.posts)
-        st.session_state["generate_loaded"] = handle.result.run_id
+        st.session_state["generate_loaded"] = id(handle)
         st.rerun()  # the whole page, so the sidebar counts the new posts
 
 

@@ -21,6 +21,7 @@ import streamlit as st
 from synth import schema
 from synth.backends.base import Backend
 from synth.backends.registry import create_backend, get_backend_class, parse_model_spec
+from synth.coverage import TargetedPlan
 from synth.errors import SynthError
 from synth.generate import CANCELLED, Plan, Progress, RunResult, manifest, resume_run, run_generation
 from synth.store import STORE_FILE
@@ -33,11 +34,14 @@ KEY_WIDGET = "generate_key_{variable}"
 CURRENT_RUN = "generate_current_run"
 
 
-def offered_topics(real: pd.DataFrame) -> tuple[list[TopicSpec], pd.DataFrame, str]:
+def offered_topics(real: pd.DataFrame, gaps: TargetedPlan | None = None) -> tuple[list[TopicSpec], pd.DataFrame, str]:
     """The topics to offer, the real posts labelled with their topic ids, and where the topics came from.
 
-    The Topics page's (edited) topic set wins; else the data's topic column, one topic per value.
+    A coverage-gap plan from the Embeddings page wins when given; then the Topics page's (edited) topic
+    set; else the data's topic column, one topic per value.
     """
+    if gaps is not None:
+        return list(gaps.topics), gaps.tag_real_posts(real), "the coverage gaps found on the Embeddings page"
     topic_set = ui_topics.get_topic_set(real)
     if topic_set is not None:
         return [topic.spec() for topic in topic_set.topics], topic_set.label_posts(real), "the Topics page"

@@ -105,3 +105,42 @@ def test_full_generate_flow_on_the_local_model(tmp_path: Path) -> None:
     again = _open(real_posts())
     again.button(key="generate_open").click().run()
     assert len(again.session_state["synthetic_posts"]) == len(synthetic)
+
+
+def test_coverage_gap_plan_from_the_embeddings_page() -> None:
+    from synth.coverage import TargetedPlan
+    from synth.topics import TopicSpec
+
+    gaps = TargetedPlan(
+        topics=(TopicSpec("gap-0", "cold coffee", ("coffee", "cold")),), platforms=("twitter",), per_cell=3,
+        member_ids={"gap-0": ("p0", "p1")},
+    )
+    at = _open(real_posts(), targeted_plan=gaps)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["Calls"] == "3"
+    preview = at.code[0].value
+    assert "Topic: cold coffee" in preview
+    assert "espresso beans roasted fresh today (twitter)" in preview  # the gap's own real posts are the examples
+    at.toggle(key="generate_use_gaps").set_value(False).run()
+    # Back to the topic column: both topics x twitter x 3 posts per cell.
+    assert {metric.label: metric.value for metric in at.metric}["Calls"] == "6"
+    assert "Topic: coffee" in at.code[0].value
+
+
+@pytest.mark.slow
+def test_cancel_then_resume() -> None:
+    at = _open(real_posts(), generate_max_tokens=24, generate_k=1, generate_topics=["coffee"],
+               generate_platforms=["twitter"], generate_per_cell=4)
+    at.button(key="generate_start").click().run()
+    at.button(key="generate_cancel").click().run()
+    at = _run_until_done(at)
+    assert at.warning and "cancelled" in at.warning[0].value, [s.value for s in at.success]
+    runs = at.dataframe[0].value
+    assert runs.loc[0, "status"] == "cancelled"
+
+    at.button(key="generate_resume").click().run()
+    at = _run_until_done(at)
+    assert at.success and "finished" in at.success[0].value
+    assert at.dataframe[0].value.loc[0, "status"] == "completed"
+    assert at.session_state["synthetic_posts"]["run_id"].nunique() == 1
