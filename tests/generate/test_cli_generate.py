@@ -150,3 +150,14 @@ def test_progress_bar_redraws_on_a_terminal_and_prints_lines_otherwise() -> None
     for done in range(21):
         printer(_progress(done, "completed" if done == 20 else "running"))
     assert [line.split(" ")[0] for line in plain.getvalue().splitlines()] == ["0/20", "10/20", "20/20"]
+
+
+def test_generate_from_the_real_posts(shared_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    code = main(["generate", "--real", str(shared_data / "zomato" / "posts.csv"), "--platforms",
+                 "twitter,reddit,youtube", "--model", "double:echo", "--per-cell", "2", "--out", str(out)])
+    assert code == 0
+    posts = pd.read_parquet(out / "posts.parquet")
+    assert posts.groupby("platform").size().to_dict() == {"reddit": 2, "twitter": 2, "youtube": 2}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["planned_posts"] == 6 and manifest["tokens"]["input"] == 60
