@@ -115,8 +115,20 @@ def test_fallback_to_other_platform_posts_is_recorded() -> None:
     rendered = render_prompt("topic", topic=TOPIC, platform="twitter", real_posts=make_posts(), k=3, seed=1)
     assert sorted(rendered.example_ids) == ["t1", "t2", "t3"]
     assert rendered.params["fallback_examples"] == 1
-    # Topic examples come first; the fallback example is the last one.
+    # Topic examples come first; the fallback example is the last one, and the prompt says so.
     assert rendered.example_ids[-1] == "t3"
+    user = rendered.request.messages[1].content
+    assert "the first 2 on this topic, the others on other topics (for style only)" in user
+    assert "posts on this topic follow" not in user
+
+
+def test_topic_strategy_without_examples() -> None:
+    rendered = render_prompt("topic", topic=TOPIC, platform="twitter", real_posts=make_posts(), k=0)
+    user = rendered.request.messages[1].content
+    assert rendered.example_ids == () and "<post>" not in user
+    assert user.endswith(
+        "- register: informal (33% start in lower case, 33% use '!')\n\nReply with the text of the post only."
+    )
 
 
 def test_examples_never_repeat_even_with_duplicate_texts() -> None:
