@@ -101,8 +101,9 @@ def show_current_run() -> None:
     if handle.progress is not None:
         st.progress(handle.progress.fraction, text=gen.progress_line(handle.progress))
         for post in handle.progress.latest_posts[-3:]:
-            st.caption(f"{post.get('model', '')} · {post.get('platform', '')} · {post.get('topic', '')}")
-            st.text(post.get("text", ""))  # model output is shown as plain text
+            # Labels and model output are data: plain text, never markdown.
+            st.text(f"{post.get('model', '')} · {post.get('platform', '')} · {post.get('topic', '')}\n"
+                    f"{post.get('text', '')}")
     if handle.running:
         if st.button("Cancel", key="generate_cancel"):
             handle.cancel.set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -33,7 +34,8 @@ def topic_platform_heatmap(topic_set: TopicSet, *, normalise: bool = False) -> g
         go.Heatmap(
             z=values.to_numpy(),
             x=labels,
-            y=[str(label) for label in counts.index],
+            # Labels come from the data: escaped, so plotly's HTML subset (links, tags) is shown, not run.
+            y=[html.escape(str(label)) for label in counts.index],
             customdata=shares.to_numpy(),
             text=counts.to_numpy(),
             texttemplate="%{text}",

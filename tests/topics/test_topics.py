@@ -167,3 +167,11 @@ def test_heatmap_shows_counts_and_shares(topic_set: TopicSet) -> None:
     assert heatmap.z.tolist() == [[6, 6], [6, 6]]
     shares = topic_platform_heatmap(topic_set, normalise=True).data[0].z
     assert shares[0][0] == pytest.approx(6 / 15) and shares[0][1] == pytest.approx(6 / 12)
+
+
+def test_heatmap_escapes_labels(topic_set: TopicSet) -> None:
+    from synth.plots_topics import topic_platform_heatmap
+
+    renamed = rename_topic(topic_set, "coffee", '<a href="https://evil.example">click</a>')
+    labels = list(topic_platform_heatmap(renamed).data[0].y)
+    assert labels[0] == "&lt;a href=&quot;https://evil.example&quot;&gt;click&lt;/a&gt;"
