@@ -17,7 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,10 +49,14 @@ class Job:
 
 
 class JobBoard:
-    """Jobs by key; submitting a key already known returns the existing job (running or done)."""
+    """Jobs by key; submitting a key already known returns the existing job (running or done).
+
+    Each job runs in its own daemon thread, at most `workers` at once: a server stopped mid-job exits at
+    once instead of waiting for a UMAP or a metric to finish.
+    """
 
     def __init__(self, workers: int = 2) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="synth-embeddings")
+        self._slots = threading.Semaphore(workers)
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
@@ -61,14 +65,23 @@ class JobBoard:
             job = self._jobs.get(key)
             if job is not None and not (job.future.done() and job.future.exception() is not None):
                 return job  # a failed job is retried on the next visit; others are reused
-            placeholder: Future[Any] = Future()
-            job = Job(placeholder, label)
-            job.future = self._pool.submit(work, job)
+            job = Job(Future(), label)
+            threading.Thread(target=self._run, args=(job, work), name=f"synth-{key[:40]}", daemon=True).start()
             self._jobs[key] = job
             if len(self._jobs) > MAX_JOBS:  # forget the oldest finished jobs (their memory)
                 for old in [k for k, j in self._jobs.items() if j.future.done()][: len(self._jobs) - MAX_JOBS]:
                     del self._jobs[old]
             return job
+
+    def _run(self, job: Job, work: Callable[[Job], Any]) -> None:
+        with self._slots:
+            job.started = time.monotonic()
+            if not job.future.set_running_or_notify_cancel():
+                return
+            try:
+                job.future.set_result(work(job))
+            except BaseException as error:  # handed to the page through the future, shown or raised there
+                job.future.set_exception(error)
 
     def get(self, key: str) -> Job | None:
         return self._jobs.get(key)
