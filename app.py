@@ -27,12 +27,5 @@ PAGES = {
 navigation = st.navigation(PAGES)
 embeddings.start_umap_warmup()  # UMAP compiles for 15-45 s on first use: do it before anyone asks for a map
 
-with st.sidebar:
-    real, synthetic = state.get_real_posts(), state.get_synthetic_posts()
-    st.caption("This session")
-    st.markdown(
-        f"Real posts: **{0 if real is None else len(real):,}**  \n"
-        f"Synthetic posts: **{0 if synthetic is None else len(synthetic):,}**"
-    )
-
+state.show_session_summary()
 navigation.run()

@@ -27,6 +27,7 @@ def get_real_posts() -> pd.DataFrame | None:
 def set_real_posts(posts: pd.DataFrame, report: Any = None) -> None:
     st.session_state[REAL_POSTS] = posts
     st.session_state[INGEST_REPORT] = report
+    _redraw_session_summary()
 
 
 def get_ingest_report() -> Any:
@@ -40,6 +41,31 @@ def get_synthetic_posts() -> pd.DataFrame | None:
 
 def set_synthetic_posts(posts: pd.DataFrame | None) -> None:
     st.session_state[SYNTHETIC_POSTS] = posts
+    _redraw_session_summary()
+
+
+SUMMARY_SLOT = "_session_summary_slot"
+
+
+def show_session_summary() -> None:
+    """Draw the sidebar's count of real and synthetic posts in a placeholder that the setters above redraw,
+    so the counts include what the page loads or generates later in the same run (pages may `st.stop()`,
+    which rules out drawing the summary after the page)."""
+    st.session_state[SUMMARY_SLOT] = st.sidebar.empty()
+    _redraw_session_summary()
+
+
+def _redraw_session_summary() -> None:
+    slot = st.session_state.get(SUMMARY_SLOT)
+    if slot is None:
+        return
+    real, synthetic = get_real_posts(), get_synthetic_posts()
+    with slot.container():
+        st.caption("This session")
+        st.markdown(
+            f"Real posts: **{0 if real is None else len(real):,}**  \n"
+            f"Synthetic posts: **{0 if synthetic is None else len(synthetic):,}**"
+        )
 
 
 TARGETED_PLAN = "targeted_plan"

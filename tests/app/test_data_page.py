@@ -53,6 +53,8 @@ def test_upload_choose_platform_then_report(app: AppTest) -> None:
     assert any("HTML-like tags" in caption.value.replace("\\", "") for caption in at.caption)
     assert len(at.get("plotly_chart")) == 1
     assert at.get("download_button")[0].proto.label == "Download the validated posts (CSV)"
+    # The sidebar's session summary counts what this very run loaded, not the previous run's state.
+    assert any("Real posts: **4**" in md.value for md in at.sidebar.markdown)
 
 
 def test_fixing_the_mapping_changes_the_posts(app: AppTest) -> None:
