@@ -88,25 +88,6 @@ def _run_until_done(at: AppTest, timeout: float = 600) -> AppTest:
     return at
 
 
-@pytest.mark.slow
-def test_full_generate_flow_on_the_local_model(tmp_path: Path) -> None:
-    at = _open(real_posts(), generate_max_tokens=40, generate_k=2)
-    at.button(key="generate_start").click().run()
-    at = _run_until_done(at)
-    assert not at.error, [e.value for e in at.error]
-    assert at.success and "finished" in at.success[0].value, [w.value for w in at.warning]
-    synthetic = at.session_state["synthetic_posts"]
-    assert set(synthetic["platform"]) <= {"twitter", "reddit"} and set(synthetic["topic"]) <= {"coffee", "trains"}
-    assert (synthetic["source"] == "synthetic").all() and (synthetic["model"] == "local:smollm2").all()
-    runs = at.dataframe[0].value
-    assert len(runs) == 1 and runs.loc[0, "status"] == "completed"
-
-    # Reopen the run in a fresh session: its posts come back from the store.
-    again = _open(real_posts())
-    again.button(key="generate_open").click().run()
-    assert len(again.session_state["synthetic_posts"]) == len(synthetic)
-
-
 def test_coverage_gap_plan_from_the_embeddings_page() -> None:
     from synth.coverage import TargetedPlan
     from synth.topics import TopicSpec
@@ -129,18 +110,27 @@ def test_coverage_gap_plan_from_the_embeddings_page() -> None:
 
 
 @pytest.mark.slow
-def test_cancel_then_resume() -> None:
-    at = _open(real_posts(), generate_max_tokens=24, generate_k=1, generate_topics=["coffee"],
-               generate_platforms=["twitter"], generate_per_cell=4)
+def test_full_generate_flow_on_the_local_model_with_cancel_and_resume() -> None:
+    # 2 topics x 2 platforms x 2 posts on SmolLM2, cancelled at once, then resumed to the end.
+    at = _open(real_posts(), generate_max_tokens=32, generate_k=2)
     at.button(key="generate_start").click().run()
     at.button(key="generate_cancel").click().run()
     at = _run_until_done(at)
     assert at.warning and "cancelled" in at.warning[0].value, [s.value for s in at.success]
-    runs = at.dataframe[0].value
-    assert runs.loc[0, "status"] == "cancelled"
+    assert at.dataframe[0].value.loc[0, "status"] == "cancelled"
 
     at.button(key="generate_resume").click().run()
     at = _run_until_done(at)
-    assert at.success and "finished" in at.success[0].value
-    assert at.dataframe[0].value.loc[0, "status"] == "completed"
-    assert at.session_state["synthetic_posts"]["run_id"].nunique() == 1
+    assert not at.error, [e.value for e in at.error]
+    assert at.success and "finished" in at.success[0].value, [w.value for w in at.warning]
+    runs = at.dataframe[0].value
+    assert len(runs) == 1 and runs.loc[0, "status"] == "completed"
+    synthetic = at.session_state["synthetic_posts"]
+    assert 1 <= len(synthetic) <= 8 and synthetic["run_id"].nunique() == 1
+    assert set(synthetic["platform"]) <= {"twitter", "reddit"} and set(synthetic["topic"]) <= {"coffee", "trains"}
+    assert (synthetic["source"] == "synthetic").all() and (synthetic["model"] == "local:smollm2").all()
+
+    # Reopen the run in a fresh session: its posts come back from the store.
+    again = _open(real_posts())
+    again.button(key="generate_open").click().run()
+    assert len(again.session_state["synthetic_posts"]) == len(synthetic)
