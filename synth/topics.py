@@ -37,11 +37,16 @@ HINGLISH_STOP_WORDS = frozenset(
         "hai", "hain", "ho", "hu", "hoon", "tha", "thi", "the", "se", "ki", "ka", "ke", "ko", "kar", "karo",
         "karna", "kya", "ye", "yeh", "wo", "woh", "to", "hi", "bhi", "na", "nahi", "nhi", "mein", "me",
         "main", "mai", "aur", "par", "pe", "ek", "kuch", "raha", "rha", "rahi", "bhai", "ji", "sab", "apna",
-        "apne"
+        "apne", "toh", "mujhe", "tum", "aap", "hum", "mera", "meri", "mere", "tera", "teri", "kyun", "kyu",
+        "kaise", "bahut", "bohot", "sirf", "abhi", "koi", "kuchh", "gaya", "gayi", "diya", "liya", "hota", "hoti",
     }
 )
 # Links, @mentions, u/names and Reddit's "Title: ... Body:" framing say nothing about a topic.
-_NOT_TOPICAL_RE = re.compile(r"(?:https?://|www\.)\S+|(?<!\w)@\w+|\bu/[\w-]+|\b(?:title|body)\s*:", re.IGNORECASE)
+_NOT_TOPICAL_RE = re.compile(
+    r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|in|org|net|io|ly|be|co)\b\S*|(?<!\w)@\w+|\bu/[\w-]+"
+    r"|\b(?:title|body)\s*:",
+    re.IGNORECASE,
+)
 REPRESENTATIVE_CHARS = 280
 
 
@@ -470,7 +475,9 @@ def _default_embedder() -> Any:
 
 def _cache_path(posts: pd.DataFrame, params: dict[str, Any], cache_dir: str | Path | None) -> Path:
     digest = hashlib.sha256()
-    digest.update(json.dumps([CACHE_VERSION, params], sort_keys=True).encode())
+    # The stop words and the cleaning pattern are part of the key: changing them refits.
+    words = sorted(SOCIAL_STOP_WORDS | HINGLISH_STOP_WORDS)
+    digest.update(json.dumps([CACHE_VERSION, params, words, _NOT_TOPICAL_RE.pattern], sort_keys=True).encode())
     columns = [schema.POST_ID, schema.PLATFORM, schema.TEXT]
     if params["method"] == COLUMN:
         columns.append(schema.TOPIC)
