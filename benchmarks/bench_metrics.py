@@ -1,0 +1,110 @@
+"""Embedding and semantic-metric timings on 11k real vs 10k "synthetic" posts. Prints JSON.
+
+Real: ../shared/data/covid_vaccine/posts.csv (11,324 posts, twitter + reddit).
+Synthetic stand-in (as in bench_lexical.py): ../shared/data/zomato/posts.csv (2,900 posts) resampled with
+replacement to 10,000 rows (seed 0), so only its distinct texts reach the model when cold.
+
+Measured, each once, in this order:
+- `embed_cold`: the bundled MiniLM (CPU) through an empty disk cache, real then synthetic posts; model load
+  reported apart. Only distinct texts are embedded (the cache deduplicates).
+- `embed_warm`: fresh CachedEmbedder objects on the same cache reading all 21,324 vectors back (target < 3 s).
+- `classifier_auc`, `prdc` (nearest-real cosine, top-k recall, precision, recall, density, coverage in one
+  pass), `frechet`, `mauve`: synthetic vs real, all posts.
+- `compare_semantic` and `compare_multiplatform`: the whole sections as `synth evaluate` runs them.
+
+Usage: python benchmarks/bench_metrics.py [--cache-dir DIR] (default: a fresh temporary folder, removed after).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from synth.embeddings import CachedEmbedder, SentenceTransformerEmbedder  # noqa: E402
+from synth.metrics import semantic  # noqa: E402
+from synth.metrics.multiplatform import compare_multiplatform  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+
+
+def load() -> tuple[pd.DataFrame, pd.DataFrame]:
+    real = pd.read_csv(DATA / "covid_vaccine" / "posts.csv", usecols=["post_id", "platform", "text", "topic"])
+    zomato = pd.read_csv(DATA / "zomato" / "posts.csv", usecols=["post_id", "platform", "text", "topic"])
+    synthetic = zomato.sample(10_000, replace=True, random_state=0).reset_index(drop=True)
+    synthetic["post_id"] = [f"s{i}" for i in range(len(synthetic))]
+    for frame in (real, synthetic):
+        frame["text"] = frame["text"].astype("string").fillna("")
+    return real, synthetic
+
+
+def timed(work: Callable[[], Any]) -> tuple[Any, float]:
+    start = time.perf_counter()
+    value = work()
+    return value, round(time.perf_counter() - start, 3)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache-dir", type=Path, help="embedding cache folder (default: fresh, temporary)")
+    args = parser.parse_args()
+    if not DATA.is_dir():
+        raise SystemExit(f"needs the real posts in {DATA}")
+    real, synthetic = load()
+    real_texts, synthetic_texts = real["text"].tolist(), synthetic["text"].tolist()
+    with tempfile.TemporaryDirectory() as scratch:
+        cache_dir = args.cache_dir or Path(scratch)
+        model = SentenceTransformerEmbedder()
+        _, load_s = timed(model._load)  # the one-off model load, reported apart from embedding
+        cold = CachedEmbedder(model, cache_dir)
+        _, cold_real_s = timed(lambda: cold.embed(real_texts))
+        _, cold_synthetic_s = timed(lambda: cold.embed(synthetic_texts))
+        embedded = cold.misses
+
+        warm = CachedEmbedder(model, cache_dir)
+        real_vectors, warm_real_s = timed(lambda: warm.embed(real_texts))
+        synthetic_vectors, warm_synthetic_s = timed(lambda: warm.embed(synthetic_texts))
+        assert warm.misses == 0, "warm pass embedded texts: the cache did not answer"
+
+    with semantic.small_linear_algebra():
+        auc, auc_s = timed(lambda: semantic.classifier_auc(real_vectors, synthetic_vectors, seed=0))
+        fd, frechet_s = timed(lambda: semantic.frechet_distance(real_vectors, synthetic_vectors))
+        mauve, mauve_s = timed(lambda: semantic.mauve_score(real_vectors, synthetic_vectors, seed=0))
+    prdc, prdc_s = timed(lambda: semantic.neighbour_metrics(real_vectors, synthetic_vectors, k=semantic.K_NEIGHBOURS))
+    _, semantic_s = timed(lambda: semantic.compare_semantic(
+        real, synthetic, real_embeddings=real_vectors, synthetic_embeddings=synthetic_vectors, seed=0))
+    _, multiplatform_s = timed(lambda: compare_multiplatform(
+        real, synthetic, real_embeddings=real_vectors, synthetic_embeddings=synthetic_vectors, seed=0))
+
+    print(json.dumps({
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "load_average": os.getloadavg()},
+        "posts": {"real": len(real), "synthetic": len(synthetic),
+                  "distinct_texts_embedded_cold": embedded},
+        "embed_cold": {"model_load_s": load_s, "real_s": cold_real_s, "synthetic_s": cold_synthetic_s,
+                       "texts_per_s": round(embedded / max(cold_real_s + cold_synthetic_s, 1e-9), 1)},
+        "embed_warm": {"real_s": warm_real_s, "synthetic_s": warm_synthetic_s,
+                       "total_s": round(warm_real_s + warm_synthetic_s, 3), "target_s": 3.0},
+        "classifier_auc": {"seconds": auc_s, "value": auc, "max_per_side": semantic.CLASSIFIER_MAX_PER_SIDE,
+                           "folds": semantic.CLASSIFIER_FOLDS},
+        "prdc": {"seconds": prdc_s, "k": semantic.K_NEIGHBOURS, **prdc},
+        "frechet": {"seconds": frechet_s, "value": fd},
+        "mauve": {"seconds": mauve_s, "value": mauve},
+        "compare_semantic_s": semantic_s,
+        "compare_multiplatform_s": multiplatform_s,
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
