@@ -1,15 +1,18 @@
 """Benchmark 1: the local backend end to end through the engine (60 posts) beside raw llama.cpp on the same
 model, prompts and sampling settings: posts/s, output tokens/s and the engine's overhead (target < 10%).
 
-Raw: a separate Python process loads the same GGUF with llama_cpp.Llama (same settings as the backend)
-and sends the same chat requests one after another (no synth code on the path). It calls llama from one
-worker thread, as the backend does: on this 2-core machine, llama-cpp-python 0.3.36 called from the main
-thread (n_threads_batch=2) measured about 4x slower, which would flatter the engine. Engine: the same plan run by
-`run_generation` (store, parsing, progress, exports; cache off) at concurrency 1, as a local model runs.
-Same seeds, so both decode the same tokens. Both load and warm the model before timing. The machine may
-be shared, so raw and engine alternate for `--rounds` rounds and the sums are compared; CPU seconds are
-reported beside wall seconds. Prints JSON. Usage:
-    python benchmarks/bench_local_backend.py [--posts 60] [--max-tokens 48] [--rounds 2]
+Raw: the same chat requests sent straight to the very llama_cpp.Llama object the backend loaded, one after
+another, each from a fresh thread with a no-op logits processor, which is how the backend calls it. Both
+choices are the fast way on this machine (llama-cpp-python 0.3.36, 2 shared cores): calls made back to
+back from one long-lived thread measured ~6x slower prompt evaluation (llama.cpp's own timings), and calls
+without a logits processor were slower too. The baseline must be llama.cpp at its fastest.
+Engine: the same calls run by `run_generation`
+(store, parsing, progress, exports; cache off) at concurrency 1, as a local model runs. Same seeds, so both
+decode the same tokens. The model is loaded and warmed first. This machine is shared and its speed drifts
+by several times within minutes, so raw and engine alternate in chunks of `--chunk` calls (swapping which
+goes first); each engine chunk is a whole run (store, exports), which counts against the engine.
+CPU seconds are reported beside wall seconds. Prints JSON. Usage:
+    python benchmarks/bench_local_backend.py [--posts 60] [--max-tokens 48] [--chunk 5]
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import dataclasses
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from synth.backends.base import GenerationOptions  # noqa: E402
 from synth.backends.registry import create_backend  # noqa: E402
 from synth.generate import COMPLETED, GenerationConfig, ModelConfig, plan_run, run_generation  # noqa: E402
-from synth.store import request_to_json  # noqa: E402
+from synth.store import CallRecord  # noqa: E402
 from synth.topics import TopicSpec  # noqa: E402
 
 REAL = pd.DataFrame(
@@ -47,42 +50,12 @@ REAL = pd.DataFrame(
 )
 
 
-def raw_child(model_path: str, n_ctx: int, requests_file: str) -> None:
-    """Child mode: plain llama-cpp-python on the requests, timed; prints JSON."""
-    from llama_cpp import Llama
-
-    requests = json.loads(Path(requests_file).read_text(encoding="utf-8"))
-    llama = Llama(model_path=model_path, n_ctx=n_ctx, verbose=False)
-
-    def call(request: dict) -> int:
-        options = request["options"]
-        response = llama.create_chat_completion(
-            messages=request["messages"], max_tokens=options["max_tokens"], temperature=options["temperature"],
-            top_p=options["top_p"], seed=options["seed"], stop=options["stop"],
-        )
-        return int(response["usage"]["completion_tokens"])
-
-    def call_all() -> int:
-        return sum(call(request) for request in requests)
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
-        worker.submit(call, requests[0]).result()  # warm
-        started, started_cpu = time.perf_counter(), time.process_time()
-        tokens = worker.submit(call_all).result()
-    print(json.dumps({"seconds": time.perf_counter() - started, "cpu": time.process_time() - started_cpu,
-                      "tokens": tokens}))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--posts", type=int, default=60)
     parser.add_argument("--max-tokens", type=int, default=48)
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--raw-child", nargs=3, metavar=("MODEL_PATH", "N_CTX", "REQUESTS"), help=argparse.SUPPRESS)
+    parser.add_argument("--chunk", type=int, default=5, help="calls per alternating raw/engine chunk")
     args = parser.parse_args()
-    if args.raw_child:
-        raw_child(args.raw_child[0], int(args.raw_child[1]), args.raw_child[2])
-        return
 
     topics = (TopicSpec("coffee", "coffee", ("espresso",)), TopicSpec("trains", "trains", ("delay",)))
     config = GenerationConfig(
@@ -93,40 +66,60 @@ def main() -> None:
     plan = plan_run(config, REAL)
     backend = create_backend("local:smollm2")
     asyncio.run(backend.generate(plan.calls[0].request))  # load and warm the model outside the timings
-    model_path = str(backend._model_path())  # type: ignore[attr-defined]
+    from synth.backends._local import _load  # the process-wide Llama the backend uses
+
+    llama = _load(backend._model_path(), backend.n_ctx, backend.n_threads).llama  # type: ignore[attr-defined]
+    from llama_cpp import LogitsProcessorList
+
+    no_op = LogitsProcessorList([lambda input_ids, scores: scores])
+
+    def raw_call(call: CallRecord) -> int:
+        options = call.request.options
+        response = llama.create_chat_completion(
+            messages=[{"role": m.role, "content": m.content} for m in call.request.messages],
+            max_tokens=options.max_tokens, temperature=options.temperature, top_p=options.top_p,
+            seed=options.seed, stop=list(options.stop), logits_processor=no_op,
+        )
+        return int(response["usage"]["completion_tokens"])
+
+    def raw_calls(calls: tuple[CallRecord, ...]) -> int:
+        tokens = 0
+        for call in calls:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=1) as fresh_thread:
+                tokens += fresh_thread.submit(raw_call, call).result()
+        return tokens
 
     raw = {"seconds": 0.0, "cpu": 0.0, "tokens": 0}
     engine = {"seconds": 0.0, "cpu": 0.0, "tokens": 0, "posts": 0, "refusals": 0}
+    chunks = [plan.calls[i:i + args.chunk] for i in range(0, len(plan.calls), args.chunk)]
     with tempfile.TemporaryDirectory() as tmp:
-        requests_file = Path(tmp) / "requests.json"
-        requests_file.write_text("[" + ",".join(request_to_json(c.request) for c in plan.calls) + "]")
-        for number in range(args.rounds):
-            child = subprocess.run(
-                [sys.executable, __file__, "--raw-child", model_path, str(backend.n_ctx),  # type: ignore[attr-defined]
-                 str(requests_file)],
-                capture_output=True, text=True, check=True,
-            )
-            for key, value in json.loads(child.stdout).items():
-                raw[key] += value
-            started, started_cpu = time.perf_counter(), time.process_time()
-            result = run_generation(
-                plan, Path(tmp) / f"run{number}", backends={"local:smollm2": backend},
-                cache_path=Path(tmp) / "cache.sqlite",
-            )
-            engine["seconds"] += time.perf_counter() - started
-            engine["cpu"] += time.process_time() - started_cpu
-            assert result.status == COMPLETED, result.progress
-            engine["tokens"] += result.progress.output_tokens
-            engine["posts"] += len(result.posts)
-            engine["refusals"] += result.progress.refusals
+        for number, chunk in enumerate(chunks):
+            for side in ("raw", "engine") if number % 2 == 0 else ("engine", "raw"):
+                started, started_cpu = time.perf_counter(), time.process_time()
+                if side == "raw":
+                    raw["tokens"] += raw_calls(chunk)
+                    raw["seconds"] += time.perf_counter() - started
+                    raw["cpu"] += time.process_time() - started_cpu
+                    continue
+                chunk_plan = dataclasses.replace(plan, run_id=f"{plan.run_id}-{number}", calls=chunk)
+                result = run_generation(
+                    chunk_plan, Path(tmp) / f"run{number}", backends={"local:smollm2": backend},
+                    cache_path=Path(tmp) / "cache.sqlite",
+                )
+                engine["seconds"] += time.perf_counter() - started
+                engine["cpu"] += time.process_time() - started_cpu
+                assert result.status == COMPLETED, result.progress
+                engine["tokens"] += result.progress.output_tokens
+                engine["posts"] += len(result.posts)
+                engine["refusals"] += result.progress.refusals
 
     raw_tps, engine_tps = raw["tokens"] / raw["seconds"], engine["tokens"] / engine["seconds"]
-    calls = len(plan.calls) * args.rounds
+    calls = len(plan.calls)
     print(json.dumps({
         "benchmark": "local_backend",
         "model": "local:smollm2 (SmolLM2-135M-Instruct GGUF, llama-cpp-python)",
-        "posts_per_round": len(plan.calls),
-        "rounds": args.rounds,
+        "calls": calls,
+        "chunk": args.chunk,
         "max_tokens": args.max_tokens,
         "raw_llama_cpp": {
             "seconds": round(raw["seconds"], 3), "cpu_seconds": round(raw["cpu"], 3), "output_tokens": raw["tokens"],
