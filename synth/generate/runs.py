@@ -20,6 +20,7 @@ import pandas as pd
 
 from synth import __version__, schema
 from synth.backends.base import Backend, BackendError
+from synth.backends.registry import get_backend_class
 from synth.generate.config import GenerationConfig
 from synth.generate.engine import Progress, ProgressCallback, execute
 from synth.generate.plan import Plan
@@ -95,6 +96,8 @@ async def run_generation_async(
     cache_path: str | Path | None = None,
 ) -> RunResult:
     """The async form of `run_generation`."""
+    for model in plan.config.models:  # an unknown backend is refused before the run directory is made
+        get_backend_class(model.backend_name)
     if plan.config.budget_usd is not None:
         from synth.costs import load_prices
 

@@ -283,6 +283,7 @@ def test_unknown_backend_is_a_config_error(real_posts: pd.DataFrame, tmp_path: P
     plan = plan_run(make_config(model=ModelConfig("nosuch:model")), real_posts)
     with pytest.raises(ConfigError, match="unknown backend 'nosuch'"):
         run_generation(plan, tmp_path / "run")
+    assert not (tmp_path / "run").exists()
 
 
 def test_config_round_trips_through_the_store(real_posts: pd.DataFrame) -> None:
