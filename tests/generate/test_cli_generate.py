@@ -100,6 +100,8 @@ def test_topics_file_of_another_kind_is_refused(real_csv: Path, tmp_path: Path, 
         (["--strategy", "magic"], "unknown prompt strategy"),
         (["--topics-file", "/nonexistent.json"], "not found"),
         (["--budget", "1"], "no price for double:echo"),
+        (["--platforms", "instagram"], "no real Instagram posts"),
+        (["--per-cell", "40", "--posts-per-call", "30"], "posts per call must be between 1 and 20"),
     ],
 )
 def test_bad_arguments_exit_2_with_the_reason(
