@@ -55,7 +55,8 @@ def kth_neighbour_similarity(vectors: np.ndarray, k: int) -> np.ndarray:
     for start, stop in blocks(vectors, n):
         similarities = vectors[start:stop] @ vectors.T
         similarities[np.arange(stop - start), np.arange(start, stop)] = -np.inf  # not its own neighbour
-        out[start:stop] = -np.partition(-similarities, k - 1, axis=1)[:, k - 1]
+        similarities.partition(n - k, axis=1)  # in place: the k-th largest lands at column n - k
+        out[start:stop] = similarities[:, n - k]
     return out
 
 

@@ -152,3 +152,15 @@ def test_every_metric_has_a_definition(identical: dict) -> None:
     reported = {key.removesuffix("_baseline") for key in identical["all"]}
     assert reported == set(DEFINITIONS)
     assert all(len(text) > 20 for text in DEFINITIONS.values())
+
+
+def test_kth_neighbour_similarity_matches_brute_force() -> None:
+    from synth.embeddings import normalise_rows
+    from synth.metrics._geometry import kth_neighbour_similarity
+
+    vectors = normalise_rows(np.random.default_rng(5).standard_normal((40, 6)))
+    similarities = vectors @ vectors.T
+    np.fill_diagonal(similarities, -np.inf)
+    for k in (1, 3, 5):
+        expected = np.sort(similarities, axis=1)[:, -k]
+        np.testing.assert_allclose(kth_neighbour_similarity(vectors, k), expected, rtol=1e-6)
