@@ -24,6 +24,7 @@ import pandas as pd
 
 from synth.errors import InputError
 from synth.metrics._geometry import centroid, covered_by, positional_halves, small_linear_algebra, unit_rows
+from synth.metrics.lexical import UNKNOWN_PLATFORM
 from synth.schema import PLATFORM, TEXT, TOPIC
 
 # Lexical features of the fingerprint: per-post columns of synth.metrics.lexical.lexical_features.
@@ -121,8 +122,8 @@ def compare_multiplatform(
             raise InputError(f"{name}: no {', '.join(missing)} column. Load them with synth.io.load_posts.")
     real_vectors = unit_rows(real_embeddings, len(real), "real_embeddings")
     synthetic_vectors = unit_rows(synthetic_embeddings, len(synthetic), "synthetic_embeddings")
-    real_platforms = real[PLATFORM].astype("string").fillna("").to_numpy(dtype=object)
-    synthetic_platforms = synthetic[PLATFORM].astype("string").fillna("").to_numpy(dtype=object)
+    real_platforms = real[PLATFORM].astype("string").fillna(UNKNOWN_PLATFORM).to_numpy(dtype=object)
+    synthetic_platforms = synthetic[PLATFORM].astype("string").fillna(UNKNOWN_PLATFORM).to_numpy(dtype=object)
     if len(real) >= 2:
         first, second = positional_halves(real, seed)
     else:

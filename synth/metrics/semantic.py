@@ -32,6 +32,7 @@ from synth.metrics._geometry import (
     small_linear_algebra,
     unit_rows,
 )
+from synth.metrics.lexical import UNKNOWN_PLATFORM
 from synth.schema import PLATFORM, TEXT
 
 K_NEIGHBOURS = 5  # Naeem et al. (2020) recommend k = 5 for PRDC; also used for top-k recall
@@ -133,8 +134,8 @@ def compare_semantic(
             raise InputError(f"{name}: no {', '.join(missing)} column. Load them with synth.io.load_posts.")
     real_vectors = unit_rows(real_embeddings, len(real), "real_embeddings")
     synthetic_vectors = unit_rows(synthetic_embeddings, len(synthetic), "synthetic_embeddings")
-    real_platforms = real[PLATFORM].astype("string").fillna("").to_numpy()
-    synthetic_platforms = synthetic[PLATFORM].astype("string").fillna("").to_numpy()
+    real_platforms = real[PLATFORM].astype("string").fillna(UNKNOWN_PLATFORM).to_numpy()
+    synthetic_platforms = synthetic[PLATFORM].astype("string").fillna(UNKNOWN_PLATFORM).to_numpy()
     real_texts = real[TEXT].astype("string").fillna("").to_numpy()
     synthetic_texts = synthetic[TEXT].astype("string").fillna("").to_numpy()
     if len(real) >= 2:

@@ -164,3 +164,11 @@ def test_kth_neighbour_similarity_matches_brute_force() -> None:
     for k in (1, 3, 5):
         expected = np.sort(similarities, axis=1)[:, -k]
         np.testing.assert_allclose(kth_neighbour_similarity(vectors, k), expected, rtol=1e-6)
+
+
+def test_posts_without_platform_form_the_unknown_group_as_in_lexical(geometry: dict[str, np.ndarray]) -> None:
+    real = _posts(120).assign(platform=lambda frame: frame["platform"].where(frame.index % 2 == 0))
+    result = compare_semantic(real, real.copy(), real_embeddings=geometry["real"],
+                              synthetic_embeddings=geometry["real"])
+    assert list(result) == ["all", "twitter", "unknown"]
+    assert result["unknown"]["n_posts"]["real"] == 60
