@@ -15,7 +15,6 @@ Conventions for every function here (please keep them when you add one):
 from __future__ import annotations
 
 import html
-import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -45,17 +44,20 @@ def hover_text(texts: Sequence[object] | pd.Series, *, max_chars: int = 280, wid
     """Post texts made safe and readable for a hover box: truncated, escaped, wrapped with <br>.
 
     The escaping happens before the only markup we add (`<br>`), so a post containing `<b>` or
-    `<a href=...>` shows those characters literally.
+    `<a href=...>` shows those characters literally. Lines break at the first space after `width`
+    characters (vectorised string operations: 20k posts take a fraction of a second).
     """
-    out = []
-    for value in texts:
-        text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-        text = " ".join(text.split())
-        if len(text) > max_chars:
-            text = text[: max_chars - 1] + "…"
-        lines = textwrap.wrap(text, width=width, break_long_words=True) or [""]
-        out.append("<br>".join(html.escape(line) for line in lines))
-    return out
+    series = pd.Series(list(texts), dtype="object").astype("string").fillna("")
+    series = series.str.replace(r"\s+", " ", regex=True).str.strip()
+    too_long = series.str.len() > max_chars
+    series = series.where(~too_long, series.str.slice(0, max_chars - 1) + "…")
+    for character, entity in _ENTITIES:
+        series = series.str.replace(character, entity, regex=False)
+    series = series.str.replace(rf"(\S.{{{width - 1},}}?) ", r"\1<br>", regex=True)
+    return series.tolist()
+
+
+_ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
 
 
 def _colors_for(values: Sequence[str], color_by: str) -> dict[str, str]:
@@ -78,7 +80,7 @@ def projection_scatter(
 
     Each point's `customdata` is its row's index label in `points`, so a selection (plotly's lasso or box,
     or Streamlit's `on_select`) maps back to rows with `points.loc[labels]`, also after filtering rows. Real
-    and synthetic posts get different marker shapes when the colour is not the source.
+    and synthetic posts get different marker shapes (one trace each) when the colour is not the source.
 
     Args:
         points: one row per post with columns `x`, `y`, `text`, `source` and `color_by`.
@@ -99,20 +101,27 @@ def projection_scatter(
     labels = points.index.to_numpy()
     hovers = np.asarray(hover_text(points[text].tolist()), dtype=object)
     sources = points[schema.SOURCE].astype("string").fillna("") if schema.SOURCE in points else None
+    split_by_source = sources is not None and color_by != schema.SOURCE
+    source_values = sorted(pd.unique(sources), key=lambda value: value != schema.REAL) if split_by_source else [None]
     fig = go.Figure()
     for value in order:
-        mask = (groups == value).to_numpy()
-        marker: dict[str, Any] = {"size": marker_size, "color": colors[value], "opacity": 0.7}
-        if sources is not None and color_by != schema.SOURCE:
-            marker["symbol"] = [SOURCE_SYMBOLS.get(source, "circle") for source in sources[mask]]
-        label = escape_label(value)
-        fig.add_trace(
-            go.Scattergl(
-                x=points[x].to_numpy()[mask], y=points[y].to_numpy()[mask], mode="markers", name=label,
-                marker=marker, customdata=labels[mask], text=hovers[mask],
-                hovertemplate="%{text}<extra>" + label + "</extra>",
+        for source in source_values:
+            mask = (groups == value).to_numpy()
+            marker: dict[str, Any] = {"size": marker_size, "color": colors[value], "opacity": 0.7}
+            label = escape_label(value)
+            if source is not None:
+                mask &= (sources == source).to_numpy()
+                marker["symbol"] = SOURCE_SYMBOLS.get(source, "circle")
+                label = f"{label} ({escape_label(source)})"
+            if not mask.any():
+                continue
+            fig.add_trace(
+                go.Scattergl(
+                    x=points[x].to_numpy()[mask], y=points[y].to_numpy()[mask], mode="markers", name=label,
+                    legendgroup=escape_label(value), marker=marker, customdata=labels[mask], text=hovers[mask],
+                    hovertemplate="%{text}<extra>" + label + "</extra>",
+                )
             )
-        )
     fig.update_layout(
         title=escape_label(title, 120) if title else None, template=TEMPLATE, dragmode="lasso",
         legend={"title": {"text": escape_label(color_by)}, "itemsizing": "constant"},

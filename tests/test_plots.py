@@ -44,12 +44,13 @@ def test_scatter_customdata_is_the_index_label(points: pd.DataFrame) -> None:
 def test_scatter_escapes_user_text(points: pd.DataFrame) -> None:
     traces = projection_scatter(points, color_by="topic").to_dict()["data"]
     names = [trace["name"] for trace in traces]
-    assert names == ["t1", "(none)", "&lt;i&gt;t2&lt;/i&gt;"]
-    (bold,) = traces[1]["text"]
-    assert "<b>" not in bold and "&lt;b&gt;bold&lt;/b&gt;" in bold and "&lt;a href=" in bold
-    assert "&lt;i&gt;" in traces[2]["hovertemplate"]
-    # Marker shape tells real from synthetic when colour shows something else.
-    assert list(traces[0]["marker"]["symbol"]) == ["diamond", "circle", "circle"]
+    # One trace per (topic, source): colour shows the topic, the marker shape real vs synthetic.
+    assert names == ["t1 (real)", "t1 (synthetic)", "(none) (real)", "&lt;i&gt;t2&lt;/i&gt; (synthetic)"]
+    assert [trace["marker"]["symbol"] for trace in traces] == ["circle", "diamond", "circle", "diamond"]
+    assert traces[0]["marker"]["color"] == traces[1]["marker"]["color"] != traces[2]["marker"]["color"]
+    (bold,) = traces[2]["text"]
+    assert "<b>" not in bold and "&lt;b&gt;bold&lt;/b&gt;" in bold and "&lt;a href=&#x27;javascript:x&#x27;" in bold
+    assert "&lt;i&gt;" in traces[3]["hovertemplate"]
 
 
 def test_scatter_missing_column(points: pd.DataFrame) -> None:
@@ -59,7 +60,7 @@ def test_scatter_missing_column(points: pd.DataFrame) -> None:
 
 def test_hover_text_truncates_and_wraps() -> None:
     long = "word " * 100
-    (wrapped,) = hover_text([long], max_chars=50, width=20)
+    (wrapped,) = hover_text([long], max_chars=80, width=20)
     assert wrapped.count("<br>") >= 2 and wrapped.endswith("…")
     assert hover_text([np.nan, "a\n\nb"]) == ["", "a b"]
     assert escape_label("x" * 100, max_chars=10) == "x" * 9 + "…"
