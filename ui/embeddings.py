@@ -12,6 +12,7 @@ background thread when the server serves its first page (`SYNTH_WARM_UMAP=0` tur
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import threading
@@ -29,6 +30,7 @@ from synth import schema
 
 EMBED_CHUNK = 256
 MAX_JOBS = 64
+EXTRAS_DELAY_S = 3.0  # metrics and coverage wait this long so the page's first map is drawn first
 METHOD_LABELS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 COLOR_CHOICES = (schema.SOURCE, schema.PLATFORM, schema.MODEL, schema.TOPIC)
 SHOWN_COLUMNS = [schema.SOURCE, schema.PLATFORM, schema.MODEL, schema.TOPIC, schema.TEXT]
@@ -60,20 +62,24 @@ class JobBoard:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
-    def submit(self, key: str, label: str, work: Callable[[Job], Any]) -> Job:
+    def submit(self, key: str, label: str, work: Callable[[Job], Any], *, delay_s: float = 0.0) -> Job:
         with self._lock:
             job = self._jobs.get(key)
             if job is not None and not (job.future.done() and job.future.exception() is not None):
                 return job  # a failed job is retried on the next visit; others are reused
             job = Job(Future(), label)
-            threading.Thread(target=self._run, args=(job, work), name=f"synth-{key[:40]}", daemon=True).start()
+            threading.Thread(
+                target=self._run, args=(job, work, delay_s), name=f"synth-{key[:40]}", daemon=True
+            ).start()
             self._jobs[key] = job
             if len(self._jobs) > MAX_JOBS:  # forget the oldest finished jobs (their memory)
                 for old in [k for k, j in self._jobs.items() if j.future.done()][: len(self._jobs) - MAX_JOBS]:
                     del self._jobs[old]
             return job
 
-    def _run(self, job: Job, work: Callable[[Job], Any]) -> None:
+    def _run(self, job: Job, work: Callable[[Job], Any], delay_s: float) -> None:
+        lower_priority()
+        time.sleep(delay_s)
         with self._slots:
             job.started = time.monotonic()
             if not job.future.set_running_or_notify_cancel():
@@ -85,6 +91,13 @@ class JobBoard:
 
     def get(self, key: str) -> Job | None:
         return self._jobs.get(key)
+
+
+def lower_priority() -> None:
+    """Run the calling thread at a lower CPU priority (Linux: threads are schedulable tasks), so that
+    background work leaves the cores to the script drawing the page first."""
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or not allowed: same priority, still correct
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 def settle(job: Job, seconds: float) -> bool:
@@ -107,7 +120,11 @@ def start_umap_warmup() -> threading.Thread | None:
     from synth.projection import warm_up_umap
 
     # Not a daemon: a process exiting mid-compile must wait for numba rather than kill it.
-    thread = threading.Thread(target=warm_up_umap, name="synth-umap-warmup")
+    def warm_up() -> None:
+        lower_priority()
+        warm_up_umap()
+
+    thread = threading.Thread(target=warm_up, name="synth-umap-warmup")
     thread.start()
     return thread
 
@@ -180,7 +197,8 @@ def metrics_job(real: pd.DataFrame, synthetic: pd.DataFrame, vectors: np.ndarray
             real, synthetic, real_embeddings=vectors[: len(real)], synthetic_embeddings=vectors[len(real) :]
         )
 
-    return job_board().submit(f"semantic:{data_key}", "Computing semantic metrics", work)
+    # Started a few seconds late: the map is drawn first.
+    return job_board().submit(f"semantic:{data_key}", "Computing semantic metrics", work, delay_s=EXTRAS_DELAY_S)
 
 
 def coverage_job(real: pd.DataFrame, vectors: np.ndarray, data_key: str) -> Job:
@@ -190,7 +208,7 @@ def coverage_job(real: pd.DataFrame, vectors: np.ndarray, data_key: str) -> Job:
     def work(job: Job) -> Any:
         return find_coverage_gaps(real, vectors[: len(real)], vectors[len(real) :])
 
-    return job_board().submit(f"coverage:{data_key}", "Finding coverage gaps", work)
+    return job_board().submit(f"coverage:{data_key}", "Finding coverage gaps", work, delay_s=EXTRAS_DELAY_S)
 
 
 def show_pending(jobs: list[Job]) -> None:
