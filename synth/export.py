@@ -65,23 +65,6 @@ def scrub_secrets(value: Any) -> Any:
     return value
 
 
-def mark_synthetic(posts: pd.DataFrame) -> pd.DataFrame:
-    """Posts loaded with `synth.io` from a file of synthetic posts, marked as synthetic again.
-
-    The loader reads every file as real posts and keeps a file's own `source`, `model`, `backend`, `run_id`
-    and `prompt_id` values as `original_<column>`; this restores them (where the canonical column is empty)
-    and sets `source` to "synthetic". Returns a copy.
-    """
-    posts = posts.copy()
-    for column in (MODEL, "backend", RUN_ID, "prompt_id"):
-        original = f"original_{column}"
-        if original in posts.columns:
-            restored = posts[original].astype("string")
-            posts[column] = posts[column].astype("string").fillna(restored) if column in posts.columns else restored
-            posts = posts.drop(columns=original)
-    return posts.drop(columns=["original_source"], errors="ignore").assign(source="synthetic")
-
-
 def find_run_dirs(run_ids: Sequence[str], root: str | Path = "runs") -> list[Path]:
     """The run directories directly under `root` whose run id is one of `run_ids`, sorted by path."""
     from synth.store import STORE_FILE, RunStore

@@ -141,16 +141,16 @@ def test_cli_report_from_a_run_directory(run, real_posts: pd.DataFrame, tmp_path
     assert run.run_id in (tmp_path / "report.html").read_text(encoding="utf-8")
 
 
-def test_find_run_dirs_and_mark_synthetic(run, tmp_path: Path) -> None:
-    from synth.export import find_run_dirs, mark_synthetic
-    from synth.io import load_posts
+def test_find_run_dirs_and_as_synthetic(run, tmp_path: Path) -> None:
+    from synth.export import find_run_dirs
+    from synth.io import as_synthetic, load_posts
 
     assert find_run_dirs([run.run_id], run.run_dir.parent) == [run.run_dir]
     assert find_run_dirs(["another-run"], run.run_dir.parent) == []
     assert find_run_dirs([run.run_id], tmp_path / "absent") == []
     loaded = load_posts(run.posts.to_csv(index=False).encode(), name="synthetic.csv").posts
     assert set(loaded["source"]) == {"real"}  # the loader reads every file as real posts
-    marked = mark_synthetic(loaded)
+    marked = as_synthetic(loaded)
     assert set(marked["source"]) == {"synthetic"} and set(marked["model"]) == {"double:echo"}
     assert set(marked["run_id"]) == {run.run_id}
     assert not [c for c in marked.columns if c.startswith("original_")]

@@ -17,8 +17,8 @@ from pandas.io.formats.style import Styler
 
 from synth import schema
 from synth.errors import SynthError
-from synth.export import Artifacts, make_artifacts, mark_synthetic
-from synth.io import load_posts
+from synth.export import Artifacts, make_artifacts
+from synth.io import as_synthetic, load_posts
 from synth.leaderboard import Leaderboard, build_leaderboard
 from synth.metrics.lexical import compare_lexical, top_items
 from synth.report import distribution_figures, feature_table
@@ -121,7 +121,7 @@ def synthetic_uploader(key: str) -> None:
     except SynthError as error:
         st.error(str(error), icon=":material/error:")
         return
-    posts = mark_synthetic(loaded.posts)
+    posts = as_synthetic(loaded.posts)
     current = state.get_synthetic_posts()
     if current is None or not current.equals(posts):
         state.set_synthetic_posts(posts)

@@ -38,9 +38,9 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from synth.errors import InputError
-    from synth.export import make_artifacts, mark_synthetic
+    from synth.export import make_artifacts
     from synth.generate import load_run_posts
-    from synth.io import load_files
+    from synth.io import as_synthetic, load_files
 
     if not args.synthetic and not args.run_dirs:
         raise InputError("give the synthetic posts: --synthetic FILE..., or --run RUN_DIR... to use a run's posts.")
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--samples must be 1 or more and --n-boot 0 or more.")
     real, _ = load_files(list(args.real), platform=args.platform)
     if args.synthetic:
-        synthetic = mark_synthetic(load_files(list(args.synthetic))[0])
+        synthetic = as_synthetic(load_files(list(args.synthetic))[0])
     else:
         synthetic = pd.concat([load_run_posts(run_dir) for run_dir in args.run_dirs], ignore_index=True)
     metrics = None

@@ -11,6 +11,7 @@ can fix raises synth.errors.InputError naming the file and the fix. Limits: see 
 
 from __future__ import annotations
 
+from synth.io.canonical import as_synthetic
 from synth.io.export import EXPORT_FORMATS, posts_to_bytes, write_posts
 from synth.io.limits import MAX_ROWS, MAX_TEXT_CHARS, MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 from synth.io.loader import LoadedFile, RawFile, combine, load_files, load_posts, read_file
@@ -18,6 +19,7 @@ from synth.io.mapping import ROLES, ColumnMapping
 from synth.io.report import FileReport, IngestReport, platform_stats
 
 __all__ = [
+    "as_synthetic",
     "EXPORT_FORMATS",
     "MAX_ROWS",
     "MAX_TEXT_CHARS",

@@ -166,6 +166,24 @@ def _build(table: pd.DataFrame, text: pd.Series, platforms: pd.Series, mapping: 
     return posts.reset_index(drop=True)
 
 
+def as_synthetic(posts: pd.DataFrame) -> pd.DataFrame:
+    """Posts loaded from a file of synthetic posts, marked as synthetic again.
+
+    Loading reads every file as real posts and keeps a file's own `source`, `model`, `backend`, `run_id`
+    and `prompt_id` values as `original_<column>`; this restores them (where the canonical column is empty)
+    and sets `source` to "synthetic" on every row. Returns a copy.
+    """
+    posts = posts.copy()
+    for column in schema.PROVENANCE_COLUMNS:
+        original = f"original_{column}"
+        if original in posts.columns:
+            restored = posts.pop(original).astype("string")
+            posts[column] = posts[column].astype("string").fillna(restored) if column in posts.columns else restored
+    posts = posts.drop(columns=[f"original_{schema.SOURCE}"], errors="ignore")
+    posts[schema.SOURCE] = pd.Series(schema.SYNTHETIC, index=posts.index, dtype="string")
+    return posts
+
+
 def _optional_text(table: pd.DataFrame, column: str | None) -> pd.Series:
     if column is None:
         return pd.Series(pd.NA, index=table.index, dtype="string")

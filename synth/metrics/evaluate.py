@@ -135,18 +135,16 @@ class _Context:
 def load_posts_file(path: str | Path, *, synthetic: bool) -> pd.DataFrame:
     """Read a file of posts with synth.io for evaluation.
 
-    synth.io reads every file as real posts and renames a file's own `source`, `model`, `backend`, `run_id`
-    and `prompt_id` columns to `original_<name>`; for a synthetic file those are restored, and `source` is
-    set to `synthetic` where the file does not say.
+    A synthetic file is marked with `synth.io.as_synthetic`: its own model/run columns are restored and every
+    row's `source` is `synthetic`.
 
     Raises:
         InputError: the file cannot be read (the message says why and how to fix it).
     """
-    from synth.io import load_posts
+    from synth.io import as_synthetic, load_posts
 
     posts = load_posts(Path(path)).posts
-    if not synthetic:
-        return posts
+    return as_synthetic(posts) if synthetic else posts
     posts = posts.copy()
     posts[SOURCE] = pd.Series(pd.NA, index=posts.index, dtype="string")  # the loader's "real" is a default
     for column in (*PROVENANCE_COLUMNS, SOURCE):
