@@ -20,7 +20,9 @@ very first visit costs); the page runs are then timed:
 - warm: a second browser session on the same server (maps in memory);
 - reopen: same session, leave for the Upload page and come back;
 - restart: a fresh server with the maps on disk (a server restart or a new day);
-- peak memory: the server process's peak resident set (VmHWM), MiB, after the runs.
+- peak memory: the server process's peak resident set (VmHWM), MiB, after the runs;
+- script: the page script alone on the server side (AppTest in this process, PCA, caches warm), to tell
+  server time from browser time (plotly.js loading, software WebGL, 4 MB of points and hover text).
 
 Usage: .venv/bin/python benchmarks/bench_embeddings_page.py [--prepare-only]
 """
@@ -184,6 +186,27 @@ def run_pages(port: int) -> dict[str, float]:
     return results
 
 
+def script_seconds(real: pd.DataFrame, synthetic: pd.DataFrame) -> dict[str, float]:
+    """Server-side time of the page script alone (AppTest, PCA map, caches on disk): what the browser
+    timings above spend outside the browser."""
+    os.environ["SYNTH_CACHE_DIR"] = str(CACHE)
+    os.environ["SYNTH_WARM_UMAP"] = "0"
+    from streamlit.testing.v1 import AppTest
+
+    seconds = []
+    for _ in range(3):
+        app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+        app.session_state["real_posts"], app.session_state["synthetic_posts"] = real, synthetic
+        app.session_state["embeddings_method"] = "pca"
+        app.switch_page("pages/embeddings.py")
+        start = time.perf_counter()
+        app.run()
+        seconds.append(round(time.perf_counter() - start, 2))
+        if app.exception or not app.get("plotly_chart"):
+            raise RuntimeError(f"the page drew no map: {app.exception}")
+    return {"script_first_run_s": seconds[0], "script_warm_run_s": min(seconds[1:])}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--prepare-only", action="store_true", help="only build the sets and embed them")
@@ -221,6 +244,7 @@ def main() -> int:
             stop(server)
     finally:
         ENTRY.unlink(missing_ok=True)
+    result |= script_seconds(real, synthetic)
     result["load_average_1min"] = round(os.getloadavg()[0], 2)
     result["method"] = "streamlit run + Playwright (Debian chromium), entry script seeding session state"
     print(json.dumps(result, indent=2))
