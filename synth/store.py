@@ -1,4 +1,4 @@
-"""The run store: one embedded SQLite database per run directory, plus a shared response cache.
+"""The run store: one embedded SQLite database per run directory.
 
 Why SQLite (in WAL mode) and not DuckDB or files: it ships with Python (no dependency), it gives
 transactional single-row inserts, so each call's result and its posts are committed together the moment
@@ -7,13 +7,14 @@ WAL with `synchronous=NORMAL` loses nothing an application crash can touch (only
 the last transactions). Readers (the page, `synth resume`) see a consistent view while a run writes.
 DuckDB is built for analytical scans, not for many tiny durable writes.
 
+The response cache (synth.generate.cache) is a SQLite file of the same kind, shared by every run.
+
 Layout of a run directory: `run.sqlite` (this store), then, after export, `posts.csv`, `posts.parquet`
 and `manifest.json`. Keys never enter the store: configs are saved through `GenerationConfig.to_dict`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import time
@@ -27,7 +28,6 @@ from synth.backends.base import Completion, GenerationOptions, Message, Request
 from synth.errors import InputError
 
 STORE_FILE = "run.sqlite"
-CACHE_FILE = "responses.sqlite"
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
 
@@ -87,21 +87,10 @@ CREATE TABLE IF NOT EXISTS posts (
 );
 """
 
-_CACHE_SCHEMA = """
-CREATE TABLE IF NOT EXISTS responses (
-    key TEXT PRIMARY KEY,
-    text TEXT NOT NULL,
-    input_tokens INTEGER NOT NULL,
-    output_tokens INTEGER NOT NULL,
-    model TEXT NOT NULL,
-    model_version TEXT,
-    finish_reason TEXT,
-    created_at REAL NOT NULL
-);
-"""
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in WAL mode with synchronous=NORMAL (see the module docstring)."""
     connection = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     connection.row_factory = sqlite3.Row
     connection.execute("PRAGMA journal_mode=WAL")
@@ -194,7 +183,7 @@ class RunStore:
                 f"{run_dir} already holds a run; continue it with `python -m synth resume {run_dir}` "
                 "or choose a new output directory"
             )
-        connection = _connect(run_dir / STORE_FILE)
+        connection = connect(run_dir / STORE_FILE)
         connection.executescript(_SCHEMA)
         now = time.time()
         connection.execute(
@@ -210,7 +199,7 @@ class RunStore:
         path = run_dir / STORE_FILE
         if not path.is_file():
             raise InputError(f"{run_dir} holds no run ({STORE_FILE} is missing); give the run's output directory")
-        connection = _connect(path)
+        connection = connect(path)
         connection.executescript(_SCHEMA)
         row = connection.execute("SELECT run_id FROM runs").fetchone()
         if row is None:
@@ -399,44 +388,3 @@ def _call_from_row(row: sqlite3.Row) -> CallRecord:
         example_ids=tuple(json.loads(row["example_ids_json"])), n_posts=row["n_posts"],
         est_input_tokens=row["est_input_tokens"],
     )
-
-
-class ResponseCache:
-    """Completions keyed by (backend, model, request content with its seed), shared by every run.
-
-    An identical call is answered from here instead of paying the provider again.
-    """
-
-    def __init__(self, path: str | Path) -> None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._db = _connect(path)
-        self._db.executescript(_CACHE_SCHEMA)
-
-    @staticmethod
-    def key(backend: str, model: str, request: Request) -> str:
-        payload = json.dumps([backend, model, request_to_json(request)], ensure_ascii=False)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-    def get(self, key: str) -> Completion | None:
-        row = self._db.execute("SELECT * FROM responses WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        return Completion(
-            text=row["text"], input_tokens=row["input_tokens"], output_tokens=row["output_tokens"],
-            model=row["model"], finish_reason=row["finish_reason"], model_version=row["model_version"],
-        )
-
-    def put(self, key: str, completion: Completion) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO responses (key, text, input_tokens, output_tokens, model, model_version, "
-            "finish_reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                key, completion.text, completion.input_tokens, completion.output_tokens, completion.model,
-                completion.model_version, completion.finish_reason, time.time(),
-            ),
-        )
-
-    def close(self) -> None:
-        self._db.close()

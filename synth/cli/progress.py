@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from synth.generate.engine import Progress
+from synth.generate.progress import Progress
 
 
 class ProgressPrinter:

@@ -11,13 +11,17 @@ Typical use (the Generate page and `python -m synth generate` do this):
     resume_run("runs/my-run")                     # after a crash, cancel, budget stop or failed calls
 
 Modules: `config` (what to run), `plan` (calls, ids, seeds, estimate), `engine` (async execution,
-concurrency, rate limits, cache, budget, progress), `runs` (sync entry points, exports, manifest).
+concurrency, budget), `limits` (rate limits), `cache` (response cache), `progress` (statuses and
+snapshots), `runs` (sync entry points, exports, manifest).
 """
 
 from __future__ import annotations
 
+from synth.generate.cache import default_cache_path
 from synth.generate.config import GenerationConfig, ModelConfig
-from synth.generate.engine import (
+from synth.generate.engine import execute
+from synth.generate.plan import Estimate, Plan, plan_run
+from synth.generate.progress import (
     BUDGET,
     CANCELLED,
     COMPLETED,
@@ -26,10 +30,7 @@ from synth.generate.engine import (
     RUNNING,
     Progress,
     ProgressCallback,
-    default_cache_path,
-    execute,
 )
-from synth.generate.plan import Estimate, Plan, plan_run
 from synth.generate.runs import (
     RunResult,
     export_run,

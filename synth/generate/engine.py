@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,68 +25,27 @@ from synth.backends.base import Backend, BackendError, Completion
 from synth.backends.registry import create_backend
 from synth.costs import PriceTable, load_prices
 from synth.errors import ConfigError
+from synth.generate.cache import ResponseCache, default_cache_path
 from synth.generate.config import GenerationConfig, ModelConfig
 from synth.generate.limits import RateLimiter
+from synth.generate.progress import (
+    BUDGET,
+    CANCELLED,
+    COMPLETED,
+    FAILED,
+    INCOMPLETE,
+    RUNNING,
+    Progress,
+    ProgressCallback,
+)
 from synth.parsing import parse_posts
-from synth.store import CACHE_FILE, CallOutcome, CallRecord, ResponseCache, RunStore
 from synth.store import FAILED as FAILED_CALL
-
-# Final statuses of a run.
-COMPLETED = "completed"  # every call done
-INCOMPLETE = "incomplete"  # finished, but some calls failed: `resume` retries them
-BUDGET = "budget"  # stopped before going over the budget
-CANCELLED = "cancelled"  # stopped by the cancel event
-FAILED = "failed"  # stopped by a fatal backend error
-RUNNING = "running"
+from synth.store import CallOutcome, CallRecord, RunStore
 
 LATEST_POSTS = 5
 # The budget holds this multiple of a call's chars/4 prompt estimate (tokenizers count more tokens than
 # chars/4 for emoji, URLs and non-English text), plus its max_tokens, while the call is in flight.
 PROMPT_ESTIMATE_MARGIN = 1.5
-
-
-@dataclass(frozen=True)
-class Progress:
-    """A snapshot of a run, passed to `on_progress` at the start, after every call and at the end.
-
-    Attributes:
-        run_id: the run.
-        status: `running` or one of the final statuses.
-        total_calls, done_calls, failed_calls, cached_calls: call counts over the whole run (a resumed
-            run counts what earlier sessions did).
-        planned_posts: posts asked for; posts: posts kept so far; refusals: calls answered with a refusal.
-        input_tokens, output_tokens: provider-reported tokens so far.
-        spend_usd: money spent so far (cache hits cost nothing); None when a model has no price.
-        budget_usd: the cap, if any.
-        elapsed_s: seconds since this session started.
-        latest_posts: the last few posts kept (dicts with platform, topic, model, text).
-        message: a line for people (the error, or why the run stopped).
-    """
-
-    run_id: str
-    status: str
-    total_calls: int
-    done_calls: int
-    failed_calls: int
-    cached_calls: int
-    planned_posts: int
-    posts: int
-    refusals: int
-    input_tokens: int
-    output_tokens: int
-    spend_usd: float | None
-    budget_usd: float | None
-    elapsed_s: float
-    latest_posts: tuple[dict[str, str], ...] = ()
-    message: str = ""
-
-    @property
-    def fraction(self) -> float:
-        """Share of calls finished (done or failed), 0..1."""
-        return (self.done_calls + self.failed_calls) / self.total_calls if self.total_calls else 1.0
-
-
-ProgressCallback = Callable[[Progress], None]
 
 
 @dataclass
@@ -153,11 +111,6 @@ class _State:
             budget_usd=self.budget_usd, elapsed_s=time.monotonic() - self.started,
             latest_posts=tuple(self.latest), message=self.message,
         )
-
-
-def default_cache_path() -> Path:
-    """Where the shared response cache lives: $SYNTH_CACHE_DIR, else `.synth-cache/` in the working dir."""
-    return Path(os.environ.get("SYNTH_CACHE_DIR", ".synth-cache")) / CACHE_FILE
 
 
 async def execute(

@@ -22,8 +22,9 @@ from synth import __version__, schema
 from synth.backends.base import Backend, BackendError
 from synth.backends.registry import get_backend_class
 from synth.generate.config import GenerationConfig
-from synth.generate.engine import Progress, ProgressCallback, execute
+from synth.generate.engine import execute
 from synth.generate.plan import Plan
+from synth.generate.progress import Progress, ProgressCallback
 from synth.store import RunStore
 
 POSTS_CSV = "posts.csv"
