@@ -41,6 +41,7 @@ def test_pca_is_deterministic(vectors: np.ndarray) -> None:
     np.testing.assert_array_equal(PCAProjection().fit_transform(vectors), PCAProjection().fit_transform(vectors))
 
 
+@pytest.mark.slow  # usually under a second, but up to 25 s on a busy 2-core machine
 def test_tsne_shape_and_seed(vectors: np.ndarray) -> None:
     first = TSNEProjection(perplexity=5, random_state=1).fit_transform(vectors)
     again = TSNEProjection(perplexity=5, random_state=1).fit_transform(vectors)
