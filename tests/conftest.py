@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# app.py warms UMAP's compiler in a background thread for real users; in tests it would only steal CPU from
+# every AppTest. The UMAP tests compile it themselves.
+os.environ.setdefault("SYNTH_WARM_UMAP", "0")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
