@@ -2,11 +2,13 @@
 
 Models wrap posts in quotes, open with "Here is a tweet:", number several posts, fence JSON in
 ```json blocks, close with "Let me know if...", or refuse. `parse_posts` undoes all of that and tags
-refusals so they are counted and never kept as posts.
+refusals so they are counted and never kept as posts. Small models also echo a line of the prompt back
+("Reply with the text only."): given the prompt's instructions, such items are dropped too.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -63,12 +65,14 @@ class ParsedOutput:
         posts: the cleaned posts, in order, never empty strings.
         refusal: the model refused (the whole answer, or every item in it).
         refused_items: how many items of a list were refusals (dropped).
+        echoed_items: how many items only repeated the prompt's instructions (dropped).
         notes: what was cleaned (e.g. "preamble", "quotes", "json", "list"), for debugging.
     """
 
     posts: tuple[str, ...]
     refusal: bool = False
     refused_items: int = 0
+    echoed_items: int = 0
     notes: tuple[str, ...] = field(default=())
 
 
@@ -77,7 +81,29 @@ def is_refusal(text: str) -> bool:
     return bool(_REFUSAL_RE.match(text.strip()))
 
 
-def parse_posts(text: str, *, n_expected: int = 1, expect_json: bool = False) -> ParsedOutput:
+_WORD_RE = re.compile(r"\w+")
+# Share of an item's word pairs that must also stand in the instructions for it to count as an echo.
+_ECHO_BIGRAM_SHARE = 0.6
+
+
+def is_instruction_echo(post: str, instructions: str) -> bool:
+    """True when `post` merely repeats the prompt's instructions: every word of it is in them and most of
+    its word pairs are too ("Reply with the text only." after "Reply with the text of the post only.").
+    Posts of fewer than three words are never judged: too little evidence."""
+    words = _WORD_RE.findall(post.lower())
+    if len(words) < 3 or not instructions:
+        return False
+    known = _WORD_RE.findall(instructions.lower())
+    if not set(words) <= set(known):
+        return False
+    known_pairs = set(itertools.pairwise(known))
+    pairs = list(itertools.pairwise(words))
+    return sum(pair in known_pairs for pair in pairs) / len(pairs) >= _ECHO_BIGRAM_SHARE
+
+
+def parse_posts(
+    text: str, *, n_expected: int = 1, expect_json: bool = False, instructions: str = ""
+) -> ParsedOutput:
     """Extract the posts from a model's answer.
 
     Args:
@@ -85,6 +111,8 @@ def parse_posts(text: str, *, n_expected: int = 1, expect_json: bool = False) ->
         n_expected: posts asked for. With 1, a plain answer is one post (line breaks kept); with more, the
             answer is split at list markers, `---` separators or, failing those, blank lines.
         expect_json: JSON was asked for; it is also recognised unasked when the answer is JSON.
+        instructions: the prompt's instructions without its examples (`synth.prompts.instruction_text`);
+            items that only echo them are dropped and counted.
 
     Returns:
         ParsedOutput. Posts beyond `n_expected` are kept here; the caller decides how many to keep.
@@ -98,19 +126,19 @@ def parse_posts(text: str, *, n_expected: int = 1, expect_json: bool = False) ->
     if expect_json or body[:1] in "[{":
         from_json = _posts_from_json(body)
         if from_json is not None:
-            return _finish(from_json, notes + ["json"])
+            return _finish(from_json, notes + ["json"], instructions)
     if is_refusal(body):
         return ParsedOutput((), refusal=True, notes=tuple(notes + ["refusal"]))
     lines = body.splitlines()
     lines = _drop_preamble(lines, notes)
     lines = _drop_trailer(lines, notes)
     items = _split_items(lines, n_expected, notes)
-    return _finish(items, notes)
+    return _finish(items, notes, instructions)
 
 
-def _finish(items: list[str], notes: list[str]) -> ParsedOutput:
+def _finish(items: list[str], notes: list[str], instructions: str) -> ParsedOutput:
     posts: list[str] = []
-    refused = 0
+    refused = echoed = 0
     for item in items:
         cleaned = _clean_item(item, notes)
         if not cleaned:
@@ -118,9 +146,15 @@ def _finish(items: list[str], notes: list[str]) -> ParsedOutput:
         if is_refusal(cleaned):
             refused += 1
             continue
+        if is_instruction_echo(cleaned, instructions):
+            echoed += 1
+            notes.append("echo")
+            continue
         posts.append(cleaned)
     refusal = not posts and refused > 0
-    return ParsedOutput(tuple(posts), refusal=refusal, refused_items=refused, notes=tuple(dict.fromkeys(notes)))
+    return ParsedOutput(
+        tuple(posts), refusal=refusal, refused_items=refused, echoed_items=echoed, notes=tuple(dict.fromkeys(notes))
+    )
 
 
 def _posts_from_json(body: str) -> list[str] | None:

@@ -297,6 +297,15 @@ def _profile_fields(profile: StyleProfile) -> dict[str, Any]:
     }
 
 
+_EXAMPLE_BLOCK_RE = re.compile(r"<post>\n.*?\n</post>", re.DOTALL)
+
+
+def instruction_text(request: Request) -> str:
+    """What a chat request tells the model, without the real posts quoted in it (empty for completion
+    prompts, which hold only examples). The parser uses it to spot answers that merely echo the prompt."""
+    return "\n".join(_EXAMPLE_BLOCK_RE.sub(" ", message.content) for message in request.messages)
+
+
 def _chat_request(user: str, options: GenerationOptions) -> Request:
     return Request(messages=(Message("system", SYSTEM_TEMPLATE), Message("user", user)), options=options)
 

@@ -39,6 +39,7 @@ from synth.generate.progress import (
     ProgressCallback,
 )
 from synth.parsing import parse_posts
+from synth.prompts import instruction_text
 from synth.store import FAILED as FAILED_CALL
 from synth.store import CallOutcome, CallRecord, RunStore
 
@@ -292,7 +293,7 @@ def _record(
     call: CallRecord, completion: Completion, latency: float, started_at: float, cost: float | None,
     cached: bool, ctx: _WorkerContext,
 ) -> None:
-    parsed = parse_posts(completion.text, n_expected=call.n_posts)
+    parsed = parse_posts(completion.text, n_expected=call.n_posts, instructions=instruction_text(call.request))
     kept = parsed.posts[: call.n_posts]
     outcome = CallOutcome(completion, kept, parsed.refusal, cost, latency, cached, started_at)
     ctx.state.store.record_success(call, outcome)

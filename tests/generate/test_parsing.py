@@ -80,3 +80,37 @@ def test_posts_that_merely_start_like_refusals_are_kept(text: str) -> None:
     parsed = parse_posts(text)
     assert parsed.posts == (text,)
     assert parsed.refusal is False
+
+
+# What the `topic` strategy tells a model about Reddit, with the examples taken out (synth.prompts templates).
+REDDIT_INSTRUCTIONS = (
+    "You write realistic social media posts for a research dataset. Write like a real person posting, not like "
+    "an assistant. Never add titles, explanations, quotation marks or notes.\n"
+    "Write one new post for Reddit about this topic.\nTopic: zomato\nKeywords: zomato\n"
+    "- posts with a title and a body, and threaded comments; conversational, longer, few hashtags\n"
+    "Reply with the text of the post only."
+)
+
+
+@pytest.mark.parametrize("raw", ["Reply with the text only.", "Posts with a title and body", "Topic: zomato keywords"])
+def test_answers_that_only_echo_the_instructions_are_dropped_and_counted(raw: str) -> None:
+    parsed = parse_posts(raw, instructions=REDDIT_INSTRUCTIONS)
+    assert parsed.posts == () and parsed.echoed_items == 1 and not parsed.refusal
+    assert "echo" in parsed.notes
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "new way to rip off",  # words the instructions do not hold
+        "post about the topic of a dataset",  # known words, but not in the instructions' order
+        "a real post",  # known words, but its word pairs are not the prompt's
+        "Zomato ok",  # too short to judge
+    ],
+)
+def test_posts_using_words_of_the_instructions_are_kept(raw: str) -> None:
+    assert parse_posts(raw, instructions=REDDIT_INSTRUCTIONS).posts == (raw,)
+
+
+def test_without_instructions_nothing_is_judged_an_echo() -> None:
+    assert parse_posts("Reply with the text of the post only.").posts == ("Reply with the text of the post only.",)

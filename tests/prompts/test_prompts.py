@@ -5,7 +5,7 @@ import pytest
 
 from synth.backends.base import GenerationOptions
 from synth.errors import ConfigError, InputError
-from synth.prompts import STRATEGIES, render_prompt, sample_examples
+from synth.prompts import STRATEGIES, instruction_text, render_prompt, sample_examples
 from synth.style_profile import style_profile
 from synth.topics import TopicSpec
 
@@ -243,3 +243,13 @@ def test_completion_answers_split_at_the_post_headers() -> None:
     # What a base model writes after the prompt's last "### Post 3" header, cut at the stop sequence.
     answer = "train was late lol\n\n### Post 4\nstill waiting #fail\n"
     assert parse_posts(answer, n_expected=2).posts == ("train was late lol", "still waiting #fail")
+
+
+def test_instruction_text_keeps_the_instructions_and_drops_the_real_examples() -> None:
+    rendered = render_prompt("topic", topic=TOPIC, platform="twitter", real_posts=make_posts(), k=2, seed=0)
+    instructions = instruction_text(rendered.request)
+    assert "Reply with the text of the post only." in instructions and "Late deliveries" in instructions
+    for text in make_posts().set_index("post_id").loc[list(rendered.example_ids), "text"]:
+        assert text not in instructions
+    completion = render_prompt("completion", topic=TOPIC, platform="twitter", real_posts=make_posts(), k=2)
+    assert instruction_text(completion.request) == ""
