@@ -14,8 +14,10 @@ import numpy as np
 import pandas as pd
 
 from synth.embeddings import normalise_rows
+from synth.errors import InputError
 from synth.metrics.baseline import split_halves
-from synth.schema import PLATFORM
+from synth.metrics.lexical import UNKNOWN_PLATFORM
+from synth.schema import PLATFORM, TEXT
 
 # Rows of the query block per matrix product: 16M similarities (64 MB) at most per block.
 _BLOCK_CELLS = 16_000_000
@@ -38,6 +40,22 @@ def unit_rows(vectors: np.ndarray, rows: int, what: str) -> np.ndarray:
     if array.ndim != 2 or array.shape[0] != rows:
         raise ValueError(f"{what}: expected one embedding row per post ({rows} rows), got shape {array.shape}")
     return normalise_rows(array)
+
+
+def posts_and_vectors(posts: pd.DataFrame, embeddings: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray]:
+    """Check one set of posts and its embeddings; return the unit-length vectors and each row's platform
+    (posts without one under UNKNOWN_PLATFORM), as the semantic and multi-platform metrics take them.
+
+    Raises:
+        InputError: the posts lack a `platform` or `text` column.
+        ValueError: the embeddings do not have one row per post.
+    """
+    missing = [column for column in (PLATFORM, TEXT) if column not in posts.columns]
+    if missing:
+        raise InputError(f"{side} posts: no {', '.join(missing)} column. Load them with synth.io.load_posts.")
+    vectors = unit_rows(embeddings, len(posts), f"{side}_embeddings")
+    platforms = posts[PLATFORM].astype("string").fillna(UNKNOWN_PLATFORM).to_numpy(dtype=object)
+    return vectors, platforms
 
 
 def blocks(queries: np.ndarray, reference_rows: int) -> Iterator[tuple[int, int]]:

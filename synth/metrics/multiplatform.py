@@ -22,10 +22,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synth.errors import InputError
-from synth.metrics._geometry import centroid, covered_by, positional_halves, small_linear_algebra, unit_rows
-from synth.metrics.lexical import UNKNOWN_PLATFORM
-from synth.schema import PLATFORM, TEXT, TOPIC
+from synth.metrics._geometry import (
+    centroid,
+    covered_by,
+    positional_halves,
+    posts_and_vectors,
+    small_linear_algebra,
+)
+from synth.schema import TEXT, TOPIC
 
 # Lexical features of the fingerprint: per-post columns of synth.metrics.lexical.lexical_features.
 FINGERPRINT_FEATURES: tuple[str, ...] = (
@@ -116,14 +120,8 @@ def compare_multiplatform(
     Raises:
         InputError: a set lacks a `platform` or `text` column.
     """
-    for frame, name in ((real, "real posts"), (synthetic, "synthetic posts")):
-        missing = [column for column in (PLATFORM, TEXT) if column not in frame.columns]
-        if missing:
-            raise InputError(f"{name}: no {', '.join(missing)} column. Load them with synth.io.load_posts.")
-    real_vectors = unit_rows(real_embeddings, len(real), "real_embeddings")
-    synthetic_vectors = unit_rows(synthetic_embeddings, len(synthetic), "synthetic_embeddings")
-    real_platforms = real[PLATFORM].astype("string").fillna(UNKNOWN_PLATFORM).to_numpy(dtype=object)
-    synthetic_platforms = synthetic[PLATFORM].astype("string").fillna(UNKNOWN_PLATFORM).to_numpy(dtype=object)
+    real_vectors, real_platforms = posts_and_vectors(real, real_embeddings, "real")
+    synthetic_vectors, synthetic_platforms = posts_and_vectors(synthetic, synthetic_embeddings, "synthetic")
     if len(real) >= 2:
         first, second = positional_halves(real, seed)
     else:

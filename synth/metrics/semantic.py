@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synth.errors import InputError
 from synth.metrics._geometry import (
     SIMILARITY_TOLERANCE,
     blocks,
@@ -29,11 +28,10 @@ from synth.metrics._geometry import (
     kth_neighbour_similarity,
     mean_pairwise_similarity,
     positional_halves,
+    posts_and_vectors,
     small_linear_algebra,
-    unit_rows,
 )
-from synth.metrics.lexical import UNKNOWN_PLATFORM
-from synth.schema import PLATFORM, TEXT
+from synth.schema import TEXT
 
 K_NEIGHBOURS = 5  # Naeem et al. (2020) recommend k = 5 for PRDC; also used for top-k recall
 CLASSIFIER_MAX_PER_SIDE = 3000
@@ -128,14 +126,8 @@ def compare_semantic(
         InputError: a set lacks a `platform` or `text` column.
         ValueError: an embeddings array does not have one row per post.
     """
-    for frame, name in ((real, "real posts"), (synthetic, "synthetic posts")):
-        missing = [column for column in (PLATFORM, TEXT) if column not in frame.columns]
-        if missing:
-            raise InputError(f"{name}: no {', '.join(missing)} column. Load them with synth.io.load_posts.")
-    real_vectors = unit_rows(real_embeddings, len(real), "real_embeddings")
-    synthetic_vectors = unit_rows(synthetic_embeddings, len(synthetic), "synthetic_embeddings")
-    real_platforms = real[PLATFORM].astype("string").fillna(UNKNOWN_PLATFORM).to_numpy()
-    synthetic_platforms = synthetic[PLATFORM].astype("string").fillna(UNKNOWN_PLATFORM).to_numpy()
+    real_vectors, real_platforms = posts_and_vectors(real, real_embeddings, "real")
+    synthetic_vectors, synthetic_platforms = posts_and_vectors(synthetic, synthetic_embeddings, "synthetic")
     real_texts = real[TEXT].astype("string").fillna("").to_numpy()
     synthetic_texts = synthetic[TEXT].astype("string").fillna("").to_numpy()
     if len(real) >= 2:
