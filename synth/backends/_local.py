@@ -16,6 +16,7 @@ event loop free for the page and the other backends.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib
 import os
 import random
@@ -95,6 +96,16 @@ class _Loaded:
 _models: dict[tuple[str, int, int | None], _Loaded] = {}
 _chat_templates: dict[str, bool] = {}
 _load_lock = threading.Lock()
+
+
+@atexit.register
+def _close_models() -> None:
+    # Free the models while the interpreter is whole: left to Llama.__del__ at shutdown, llama-cpp's cleanup
+    # runs after its C library is unloaded and prints "Exception ignored ... 'NoneType' object is not callable".
+    with _load_lock:
+        for loaded in _models.values():
+            loaded.llama.close()
+        _models.clear()
 
 
 def _load(path: Path, n_ctx: int, n_threads: int | None) -> _Loaded:
