@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.compare_posts import real_posts, synthetic_posts
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from tests.app.compare_posts import open_page, real_posts, synthetic_posts
 
 
 def _open(real=None, synthetic=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    if real is not None:
-        at.session_state["real_posts"] = real
-    if synthetic is not None:
-        at.session_state["synthetic_posts"] = synthetic
-    at.switch_page("pages/leaderboard.py")
-    return at.run()
+    return open_page("pages/leaderboard.py", real, synthetic)
 
 
 @pytest.fixture(scope="module")

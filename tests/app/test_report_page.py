@@ -5,29 +5,16 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.compare_posts import real_posts, synthetic_posts
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-def _open(page: str, real=None, synthetic=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    if real is not None:
-        at.session_state["real_posts"] = real
-    if synthetic is not None:
-        at.session_state["synthetic_posts"] = synthetic
-    at.switch_page(page)
-    return at.run()
+from tests.app.compare_posts import open_page, real_posts, synthetic_posts
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> AppTest:
-    at = _open("pages/report.py", real_posts(), synthetic_posts())
+    at = open_page("pages/report.py", real_posts(), synthetic_posts())
     assert not at.exception, at.exception
     assert at.text_input(key="report_run_dirs").value == ""  # no run of these posts is on disk
     assert at.checkbox(key="report_all_metrics").value is False  # lexical only: no embedding in this test
@@ -66,7 +53,7 @@ def test_artifacts_hold_the_report_and_the_promised_files(built: AppTest) -> Non
 
 
 def test_upload_of_a_synthetic_file_replaces_the_session_posts() -> None:
-    at = _open("pages/report.py", real_posts(), None)
+    at = open_page("pages/report.py", real_posts(), None)
     assert any("No synthetic posts yet" in info.value for info in at.info)
     csv = synthetic_posts().to_csv(index=False).encode()
     at.file_uploader(key="report_upload").set_value([("synthetic.csv", csv, "text/csv")])
@@ -79,14 +66,14 @@ def test_upload_of_a_synthetic_file_replaces_the_session_posts() -> None:
 
 
 def test_bad_upload_is_a_clear_error() -> None:
-    at = _open("pages/report.py", real_posts(), None)
+    at = open_page("pages/report.py", real_posts(), None)
     at.file_uploader(key="report_upload").set_value([("synthetic.csv", b"\x00\x01\x02binary", "text/csv")])
     at.run()
     assert not at.exception and at.error and "synthetic.csv" in at.error[0].value
 
 
 def test_definitions_page_lists_and_filters_definitions() -> None:
-    at = _open("pages/definitions.py")
+    at = open_page("pages/definitions.py")
     assert not at.exception and at.title[0].value == "Metric definitions"
     sections = [s.value for s in at.subheader]
     assert {"Leaderboard score", "Lexical", "Scorecard"} <= set(sections)
