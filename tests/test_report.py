@@ -5,7 +5,6 @@ import json
 import re
 import zipfile
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -14,6 +13,7 @@ from plotly.offline import get_plotlyjs
 from synth.errors import InputError
 from synth.leaderboard import build_leaderboard
 from synth.report import SECTIONS, build_report, flatten_metrics, metric_definitions, sample_posts, write_report
+from tests.support import launch_chromium
 
 HOSTILE = '<script>alert("x")</script> <a href="https://evil.example/p">click</a> <img src=https://evil.example/i>'
 URL_POST = "read this https://example.org/news #vaccine"
@@ -213,22 +213,13 @@ def test_cli_bad_input_exits_2(real: pd.DataFrame, synthetic: pd.DataFrame, tmp_
 @pytest.mark.slow
 def test_report_opens_offline_in_a_browser_without_any_request(html: str, tmp_path) -> None:
     """Chromium, offline: the figures draw, and the page asks for nothing but its own file."""
-    import shutil
-
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists():
-        pytest.skip("Debian's chromium is not installed (make test installs it when run as root)")
     from playwright.sync_api import sync_playwright
 
     path = tmp_path / "report.html"
     path.write_text(html, encoding="utf-8")
     requests: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
-        )
+        browser = launch_chromium(playwright)
         try:
             context = browser.new_context()
             context.set_offline(True)

