@@ -31,7 +31,7 @@ import pandas as pd
 
 from synth.embeddings import Embedder, get_default_embedder
 from synth.errors import InputError
-from synth.schema import MODEL, PLATFORM, PROVENANCE_COLUMNS, SOURCE, SYNTHETIC, TEXT
+from synth.schema import MODEL, PLATFORM, SOURCE, TEXT
 
 SECTIONS: tuple[str, ...] = ("lexical", "semantic", "multiplatform", "privacy", "meta")
 MISSING_VALUE = "(none)"
@@ -145,14 +145,6 @@ def load_posts_file(path: str | Path, *, synthetic: bool) -> pd.DataFrame:
 
     posts = load_posts(Path(path)).posts
     return as_synthetic(posts) if synthetic else posts
-    posts = posts.copy()
-    posts[SOURCE] = pd.Series(pd.NA, index=posts.index, dtype="string")  # the loader's "real" is a default
-    for column in (*PROVENANCE_COLUMNS, SOURCE):
-        original = f"original_{column}"
-        if original in posts.columns:
-            posts[column] = posts.pop(original).astype("string")
-    posts[SOURCE] = posts[SOURCE].fillna(SYNTHETIC)
-    return posts
 
 
 def summary_lines(metrics: dict[str, Any]) -> list[str]:
