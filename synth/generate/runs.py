@@ -25,6 +25,7 @@ from synth.generate.config import GenerationConfig
 from synth.generate.engine import execute
 from synth.generate.plan import Plan
 from synth.generate.progress import Progress, ProgressCallback
+from synth.io.export import write_posts
 from synth.store import RunStore
 
 POSTS_CSV = "posts.csv"
@@ -263,8 +264,8 @@ def export_run(run_dir: str | Path) -> dict[str, Path]:
     run_dir = Path(run_dir)
     posts = load_run_posts(run_dir)
     files = {"csv": run_dir / POSTS_CSV, "parquet": run_dir / POSTS_PARQUET, "manifest": run_dir / MANIFEST}
-    posts.to_csv(files["csv"], index=False)
-    posts.to_parquet(files["parquet"], index=False)
+    write_posts(posts, files["csv"])
+    write_posts(posts, files["parquet"])
     files["manifest"].write_text(json.dumps(manifest(run_dir), indent=2, ensure_ascii=False), encoding="utf-8")
     return files
 

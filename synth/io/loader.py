@@ -175,11 +175,7 @@ def load_files(sources: list[Source] | list[tuple[str, bytes]], *, text_column: 
     """
     loaded = []
     for source in sources:
-        if isinstance(source, tuple):
-            file_name, data = source
-            loaded.append(load_posts(data, name=file_name, text_column=text_column,
-                                     platform_column=platform_column, platform=platform, id_column=id_column))
-        else:
-            loaded.append(load_posts(source, text_column=text_column, platform_column=platform_column,
-                                     platform=platform, id_column=id_column))
+        name, data = source if isinstance(source, tuple) else (None, source)
+        loaded.append(load_posts(data, name=name, text_column=text_column, platform_column=platform_column,
+                                 platform=platform, id_column=id_column))
     return combine(loaded)
