@@ -9,7 +9,6 @@ from them: never in the run store, a file, a cache key or a log line.
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,6 +19,7 @@ import streamlit as st
 
 from synth import schema
 from synth.backends.base import Backend
+from synth.backends.keys import find_key
 from synth.backends.registry import create_backend, get_backend_class, parse_model_spec
 from synth.coverage import TargetedPlan
 from synth.errors import SynthError
@@ -71,7 +71,7 @@ def key_variables(specs: list[str]) -> list[str]:
             variable = get_backend_class(parse_model_spec(spec)[0]).needs_key
         except SynthError:
             continue  # an unknown backend is reported when the backends are built
-        if variable and not os.environ.get(variable) and variable not in needed:
+        if variable and find_key(variable) is None and variable not in needed:
             needed.append(variable)
     return needed
 

@@ -159,7 +159,7 @@ async def execute(
                 ready[model.spec] = create_backend(model.spec, **model.settings)
                 owned.append(ready[model.spec])
         _check_capabilities(pending, ready)
-        store.set_backends({spec: _describe(backend) for spec, backend in ready.items()})
+        store.set_backends({spec: backend.describe() for spec, backend in ready.items()})
         store.set_status(RUNNING)
         _notify(on_progress, state)
         await _run_workers(config, pending, ready, prices, cache, state, on_progress, cancel)
@@ -363,9 +363,3 @@ def _check_capabilities(pending: list[CallRecord], backends: Mapping[str, Backen
                 f"{call.model_spec} takes chat messages only: use a chat prompt strategy for it, not 'completion'"
             )
 
-
-def _describe(backend: Backend) -> dict[str, Any]:
-    describe = getattr(backend, "describe", None)
-    if callable(describe):
-        return dict(describe())
-    return {"class": type(backend).__name__, "model": backend.model}
