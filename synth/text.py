@@ -15,6 +15,8 @@ import emoji
 import pandas as pd
 
 URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
+# The same pattern as a string with an inline flag, for pandas' Arrow (RE2) string methods.
+URL_PATTERN = "(?i)" + URL_RE.pattern
 # @name on most platforms, u/name on Reddit; not e-mail addresses (no word char before the @).
 MENTION_RE = re.compile(r"(?<![\w@/])(?:@\w{1,50}(?:\.\w+)*|u/[\w-]{2,30})")
 # A hashtag needs at least one letter: "#1" is a rank, not a tag.

@@ -17,7 +17,7 @@ import pandas as pd
 
 from synth.errors import InputError
 from synth.schema import TEXT
-from synth.text import emoji_re, may_hold_emoji, tokenize_series
+from synth.text import URL_PATTERN, emoji_re, may_hold_emoji, tokenize_series
 
 URL_TOKEN = "<url>"
 """What every URL becomes in the vocabulary: shortened links are unique per post and would swamp it."""
@@ -36,7 +36,6 @@ PRONOUNS: dict[str, frozenset[str]] = {
     ),
 }
 
-_URL_PATTERN = r"(?i)(?:https?://|www\.)[^\s<>\"']+"  # synth.text.URL_RE, spelt for pandas' Arrow (RE2) engine
 _SENTENCE_END = r"[.!?…]+(?:\s|$)"
 _VOWEL_GROUP = r"[aeiouy]+"
 
@@ -135,7 +134,7 @@ def _features(texts: pd.Series, tokens: pd.DataFrame) -> pd.DataFrame:
     word = words["token"]
     columns["words"] = np.bincount(word_post, minlength=n_posts)
     # URLs are not prose: drop them before looking at punctuation and letter case.
-    prose = texts.str.replace(_URL_PATTERN, " ", regex=True)
+    prose = texts.str.replace(URL_PATTERN, " ", regex=True)
     sentence_ends = prose.str.count(_SENTENCE_END).to_numpy(dtype=np.int64)
     columns["sentences"] = np.where(columns["words"] > 0, np.maximum(sentence_ends, 1), 0)
     columns["syllables"] = np.bincount(word_post, weights=syllable_counts(word), minlength=n_posts).astype(np.int64)

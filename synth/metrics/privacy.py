@@ -42,11 +42,10 @@ from synth.metrics.privacy_neighbours import (
 )
 from synth.parsing import is_refusal
 from synth.schema import PLATFORM, POST_ID
-from synth.text import MENTION_RE, URL_RE
+from synth.text import MENTION_RE, URL_PATTERN, URL_RE
 
 DEFAULT_NGRAM_THRESHOLD = 0.8
 
-_URL_PATTERN = r"(?i)(?:https?://|www\.)[^\s<>\"']+"  # synth.text.URL_RE, spelt for pandas' Arrow engine
 # Phrases of a model talking about its task rather than writing a post, anywhere in the text.
 _BOILERPLATE_PATTERN = (
     r"(?i)\b(?:here(?:'|’)?s (?:a|an|the|my|your|some)\b|here (?:is|are) (?:a|an|the|some|\d+)\b|"
@@ -93,7 +92,7 @@ def normalise_texts(texts: pd.Series) -> pd.Series:
     """The normalised text of each post (see DEFINITIONS["normalised_text"]), same index as `texts`."""
     texts = post_texts(texts)
     nfkc = pd.Series([unicodedata.normalize("NFKC", t) for t in texts], index=texts.index, dtype="string[pyarrow]")
-    without_urls = nfkc.str.replace(_URL_PATTERN, " ", regex=True)
+    without_urls = nfkc.str.replace(URL_PATTERN, " ", regex=True)
     lowered = pd.Series([t.casefold() for t in without_urls], index=texts.index, dtype="string[pyarrow]")
     return lowered.str.replace(r"[^\p{L}\p{N}_]+", " ", regex=True).str.strip()
 
