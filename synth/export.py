@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import re
 import sqlite3
 import zipfile
@@ -29,12 +28,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from synth import __version__
 from synth.embeddings import Embedder
 from synth.errors import InputError
+from synth.jsonable import json_ready
 from synth.leaderboard import Leaderboard
 from synth.schema import MODEL, PLATFORM, RUN_ID, TOPIC
 
@@ -303,20 +302,7 @@ def write_bundle(path: str | Path, synthetic: pd.DataFrame, **options: Any) -> P
 
 def _json(value: Any, indent: int | None = 2) -> str:
     """Strict JSON: NaN and infinities (not JSON) are written as null."""
-    return json.dumps(_finite(value), indent=indent, ensure_ascii=False, default=str, allow_nan=False)
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Mapping):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
-
+    return json.dumps(json_ready(value), indent=indent, ensure_ascii=False, default=str, allow_nan=False)
 
 
 @dataclass(frozen=True)

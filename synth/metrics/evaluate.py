@@ -20,7 +20,6 @@ Everything is JSON-ready: floats, ints, strings, booleans and None (an undefined
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Collection
 from pathlib import Path
@@ -31,6 +30,7 @@ import pandas as pd
 
 from synth.embeddings import Embedder, get_default_embedder
 from synth.errors import InputError
+from synth.jsonable import json_ready
 from synth.schema import MODEL, PLATFORM, SOURCE, TEXT
 
 SECTIONS: tuple[str, ...] = ("lexical", "semantic", "multiplatform", "privacy", "meta")
@@ -91,7 +91,7 @@ def evaluate(
             for rows in [np.flatnonzero(values == value)]
         }
         result["meta"]["by"] = by
-    return _plain(result)
+    return json_ready(result)
 
 
 class _Context:
@@ -232,18 +232,3 @@ def _number(value: Any) -> str:
     if isinstance(value, bool):
         return str(value)
     return f"{value:.3f}" if isinstance(value, float) else str(value)
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready copy: numpy scalars to Python, NaN and infinities to None (undefined), recursively."""
-    if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    if isinstance(value, np.ndarray):
-        return _plain(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

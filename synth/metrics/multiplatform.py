@@ -16,12 +16,12 @@ Every value is JSON-ready (floats, ints, None, never NaN); `DEFINITIONS` says ho
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from synth.jsonable import json_ready
 from synth.metrics._geometry import (
     centroid,
     covered_by,
@@ -139,7 +139,7 @@ def compare_multiplatform(
     real_topics = _topics(real)
     shared = sorted(set(real_platforms) & set(synthetic_platforms))
 
-    return _plain({
+    return json_ready({
         "platforms": {
             "real": sorted(set(real_platforms)), "synthetic": sorted(set(synthetic_platforms)), "shared": shared,
         },
@@ -352,16 +352,3 @@ def _matrix_dict(means: np.ndarray, platforms: list[str]) -> dict[str, dict[str,
 
 def _sample(rows: np.ndarray, limit: int, rng: np.random.Generator) -> np.ndarray:
     return np.sort(rng.choice(rows, size=limit, replace=False)) if len(rows) > limit else rows
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready copy: numpy scalars to Python, NaN and infinities to None, containers recursively."""
-    if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
