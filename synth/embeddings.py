@@ -21,11 +21,10 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from synth.cache import CACHE_ENV, cache_dir
 from synth.errors import ConfigError
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
-CACHE_ENV = "SYNTH_CACHE_DIR"
-DEFAULT_CACHE_ROOT = Path(".synth-cache")
 
 
 @runtime_checkable
@@ -152,8 +151,7 @@ class HashingEmbedder:
 
 def default_cache_dir() -> Path:
     """`$SYNTH_CACHE_DIR/embeddings` when that variable is set, else `.synth-cache/embeddings`."""
-    root = os.environ.get(CACHE_ENV)
-    return (Path(root) if root else DEFAULT_CACHE_ROOT) / "embeddings"
+    return cache_dir("embeddings")
 
 
 def text_key(text: str) -> bytes:

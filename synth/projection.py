@@ -21,13 +21,13 @@ from typing import Any
 
 import numpy as np
 
+from synth.cache import CACHE_ENV, cache_dir
 from synth.errors import ConfigError, InputError
 
 PCA = "pca"
 UMAP = "umap"
 TSNE = "tsne"
 METHODS: tuple[str, ...] = (PCA, UMAP, TSNE)
-CACHE_ENV = "SYNTH_CACHE_DIR"
 
 
 def _check_vectors(vectors: object, *, min_rows: int) -> np.ndarray:
@@ -199,8 +199,7 @@ def fingerprint(vectors: np.ndarray) -> str:
 
 def default_cache_dir() -> Path:
     """`$SYNTH_CACHE_DIR/projections` when that variable is set, else `.synth-cache/projections`."""
-    root = os.environ.get(CACHE_ENV)
-    return (Path(root) if root else Path(".synth-cache")) / "projections"
+    return cache_dir("projections")
 
 
 def cache_path(data_key: str, projection: Projection, cache_dir: str | Path | None = None) -> Path:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -23,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from synth import schema
+from synth.cache import cache_dir
 from synth.errors import ConfigError, InputError
 
 CACHE_VERSION = 1
@@ -306,8 +306,7 @@ def drop_topics(topic_set: TopicSet, topic_ids: Sequence[str]) -> TopicSet:
 
 def default_cache_dir() -> Path:
     """`$SYNTH_CACHE_DIR/topics` when that variable is set, else `.synth-cache/topics`."""
-    root = os.environ.get("SYNTH_CACHE_DIR")
-    return (Path(root) if root else Path(".synth-cache")) / "topics"
+    return cache_dir("topics")
 
 
 # --- building topic sets -------------------------------------------------------------------------------

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from pathlib import Path
 
 from synth.backends.base import Completion, Request
+from synth.cache import cache_dir
 from synth.store import connect, request_to_json
 
 CACHE_FILE = "responses.sqlite"
@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS responses (
 
 def default_cache_path() -> Path:
     """Where the shared response cache lives: $SYNTH_CACHE_DIR, else `.synth-cache/` in the working dir."""
-    return Path(os.environ.get("SYNTH_CACHE_DIR", ".synth-cache")) / CACHE_FILE
+    return cache_dir("") / CACHE_FILE
 
 
 class ResponseCache:
