@@ -36,7 +36,7 @@ from scipy.spatial.distance import jensenshannon
 from sklearn.feature_extraction.text import CountVectorizer
 
 from synth.errors import InputError
-from synth.metrics.baseline import split_halves
+from synth.metrics.baseline import split_positions
 from synth.schema import MODEL, PLATFORM, TEXT
 from synth.text import count_features, tokenize_series
 
@@ -188,7 +188,7 @@ def build_leaderboard(
     synthetic_all = everything.subset(np.arange(len(real), len(real) + len(synthetic)))
     real_platforms = real[PLATFORM].astype("string").fillna("").to_numpy()
     synthetic_platforms = synthetic[PLATFORM].astype("string").fillna("").to_numpy()
-    halves = [half.index.to_numpy() for half in split_halves(real, seed=seed)] if len(real) >= 2 else None
+    halves = list(split_positions(real, seed=seed)) if len(real) >= 2 else None
     rng = np.random.default_rng(seed)
     rows: list[dict] = []
     skipped: list[tuple[str, str, str]] = []

@@ -15,7 +15,6 @@ import pandas as pd
 
 from synth.embeddings import normalise_rows
 from synth.errors import InputError
-from synth.metrics.baseline import split_halves
 from synth.metrics.lexical import UNKNOWN_PLATFORM
 from synth.schema import PLATFORM, TEXT
 
@@ -93,13 +92,6 @@ def centroid(vectors: np.ndarray) -> np.ndarray:
     mean = vectors.astype(np.float64).mean(axis=0)
     norm = np.linalg.norm(mean)
     return mean / norm if norm > 0 else mean
-
-
-def positional_halves(real: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Row positions of the two real halves of `synth.metrics.baseline.split_halves` (same seed, same split)."""
-    positions = pd.DataFrame({PLATFORM: real[PLATFORM].to_numpy()})
-    first, second = split_halves(positions, seed=seed)
-    return first.index.to_numpy(), second.index.to_numpy()
 
 
 def covered_by(real: np.ndarray, other: np.ndarray, k: int) -> np.ndarray:

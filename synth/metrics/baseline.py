@@ -39,12 +39,25 @@ def split_halves(real: pd.DataFrame, *, seed: int = 0) -> tuple[pd.DataFrame, pd
     Raises:
         InputError: `real` has no `platform` column or fewer than two rows.
     """
-    if PLATFORM not in real.columns:
-        raise InputError("real posts: no 'platform' column. Load them with synth.io.load_posts, which adds it.")
+    first, second = split_positions(real, seed=seed)
     if len(real) < 2:
         raise InputError(
             f"real posts: {len(real)} row(s); the real-vs-real baseline needs at least 2. Load more real posts."
         )
+    return real.iloc[first].copy(), real.iloc[second].copy()
+
+
+def split_positions(real: pd.DataFrame, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions (0-based, ascending) of the two halves `split_halves` takes; both empty when `real` has
+    fewer than two rows. For metrics that index arrays aligned with the posts rather than the frame.
+
+    Raises:
+        InputError: `real` has no `platform` column.
+    """
+    if PLATFORM not in real.columns:
+        raise InputError("real posts: no 'platform' column. Load them with synth.io.load_posts, which adds it.")
+    if len(real) < 2:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
     rng = np.random.default_rng(seed)
     positions = np.arange(len(real))
     platforms = real[PLATFORM].astype("string").fillna("").to_numpy()
@@ -52,4 +65,4 @@ def split_halves(real: pd.DataFrame, *, seed: int = 0) -> tuple[pd.DataFrame, pd
     for platform in sorted(set(platforms)):
         members = rng.permutation(positions[platforms == platform])
         in_first[members[: (len(members) + 1) // 2]] = True
-    return real.iloc[in_first].copy(), real.iloc[~in_first].copy()
+    return np.flatnonzero(in_first), np.flatnonzero(~in_first)

@@ -35,7 +35,7 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import ks_2samp
 
 from synth.errors import InputError
-from synth.metrics.baseline import split_halves
+from synth.metrics.baseline import split_positions
 from synth.metrics.lexical_posts import COUNTED_KINDS, AnalysedPosts, analyse_posts, distinct_ngrams, top_counts
 from synth.schema import PLATFORM
 
@@ -198,7 +198,7 @@ def compare_lexical(
     synthetic_analysed = analyse_posts(synthetic, "synthetic posts")
     real_platforms = real[PLATFORM].astype("string").fillna(UNKNOWN_PLATFORM).to_numpy()
     synthetic_platforms = synthetic[PLATFORM].astype("string").fillna(UNKNOWN_PLATFORM).to_numpy()
-    held_in, held_out = _half_positions(real, seed)
+    held_in, held_out = split_positions(real, seed=seed)
 
     groups = [ALL, *sorted(set(real_platforms) | set(synthetic_platforms))]
     result: dict[str, dict[str, Any]] = {}
@@ -224,15 +224,6 @@ def compare_lexical(
             metrics[f"{key}_baseline"] = compared_baseline[key]
         result[group] = metrics
     return result
-
-
-def _half_positions(real: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (0-based) of the first and second real halves; both empty when there is one real post."""
-    if len(real) < 2:
-        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
-    positioned = real[[PLATFORM]].reset_index(drop=True)
-    first, second = split_halves(positioned, seed=seed)
-    return first.index.to_numpy(dtype=np.int64), second.index.to_numpy(dtype=np.int64)
 
 
 def describe(posts: AnalysedPosts) -> dict[str, float | int | None]:

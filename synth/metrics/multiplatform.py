@@ -25,10 +25,10 @@ from synth.jsonable import json_ready
 from synth.metrics._geometry import (
     centroid,
     covered_by,
-    positional_halves,
     posts_and_vectors,
     small_linear_algebra,
 )
+from synth.metrics.baseline import split_positions
 from synth.schema import TEXT, TOPIC
 
 # Lexical features of the fingerprint: per-post columns of synth.metrics.lexical.lexical_features.
@@ -122,10 +122,7 @@ def compare_multiplatform(
     """
     real_vectors, real_platforms = posts_and_vectors(real, real_embeddings, "real")
     synthetic_vectors, synthetic_platforms = posts_and_vectors(synthetic, synthetic_embeddings, "synthetic")
-    if len(real) >= 2:
-        first, second = positional_halves(real, seed)
-    else:
-        first = second = np.array([], dtype=np.int64)
+    first, second = split_positions(real, seed=seed)
 
     if real_features is None or synthetic_features is None:
         from synth.metrics.lexical import lexical_features

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from synth.errors import InputError
-from synth.metrics.baseline import split_halves
+from synth.metrics.baseline import split_positions
 from synth.metrics.lexical_posts import analyse_posts, distinct_ngrams, post_texts
 from synth.metrics.privacy_neighbours import (
     NGRAM_SIZE,
@@ -268,10 +268,10 @@ def _half_masks(real: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndarray] 
     """Boolean masks of the two real halves (split_halves), or None when the second half would be empty."""
     if len(real) < 2:
         return None
-    platforms = real[PLATFORM].reset_index(drop=True) if PLATFORM in real.columns else "all"
-    first, _ = split_halves(pd.DataFrame({PLATFORM: platforms}, index=range(len(real))), seed=seed)
+    platforms = real[PLATFORM].to_numpy() if PLATFORM in real.columns else "all"
+    first, _ = split_positions(pd.DataFrame({PLATFORM: platforms}, index=range(len(real))), seed=seed)
     in_first = np.zeros(len(real), dtype=bool)
-    in_first[first.index.to_numpy()] = True
+    in_first[first] = True
     # One post per platform puts every post in the first half: then there is nothing to compare with.
     return (in_first, ~in_first) if not in_first.all() else None
 

@@ -27,10 +27,10 @@ from synth.metrics._geometry import (
     centroid,
     kth_neighbour_similarity,
     mean_pairwise_similarity,
-    positional_halves,
     posts_and_vectors,
     small_linear_algebra,
 )
+from synth.metrics.baseline import split_positions
 from synth.schema import TEXT
 
 K_NEIGHBOURS = 5  # Naeem et al. (2020) recommend k = 5 for PRDC; also used for top-k recall
@@ -130,10 +130,7 @@ def compare_semantic(
     synthetic_vectors, synthetic_platforms = posts_and_vectors(synthetic, synthetic_embeddings, "synthetic")
     real_texts = real[TEXT].astype("string").fillna("").to_numpy()
     synthetic_texts = synthetic[TEXT].astype("string").fillna("").to_numpy()
-    if len(real) >= 2:
-        first_half, second_half = positional_halves(real, seed)
-    else:
-        first_half = second_half = np.array([], dtype=np.int64)
+    first_half, second_half = split_positions(real, seed=seed)
 
     result: dict[str, dict[str, Any]] = {}
     for group in ["all", *sorted(set(real_platforms) | set(synthetic_platforms))]:

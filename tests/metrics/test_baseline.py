@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from synth.errors import InputError
-from synth.metrics.baseline import split_halves
+from synth.metrics.baseline import split_halves, split_positions
 
 
 def _real() -> pd.DataFrame:
@@ -52,3 +52,16 @@ def test_input_is_not_modified() -> None:
 def test_bad_input_raises_input_error(frame: pd.DataFrame, message: str) -> None:
     with pytest.raises(InputError, match=message):
         split_halves(frame)
+
+
+def test_split_positions_are_the_rows_of_split_halves() -> None:
+    real = pd.DataFrame(
+        {"platform": ["x", "reddit", "x", "x", "reddit", "youtube", "x"], "text": list("abcdefg")},
+        index=[10, 11, 12, 13, 14, 15, 16],
+    )
+    first, second = split_positions(real, seed=3)
+    first_half, second_half = split_halves(real, seed=3)
+    assert real.iloc[first].equals(first_half) and real.iloc[second].equals(second_half)
+    assert sorted([*first, *second]) == list(range(7))
+    empty = split_positions(real.head(1), seed=3)
+    assert [len(part) for part in empty] == [0, 0]
