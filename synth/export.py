@@ -35,7 +35,7 @@ from synth.embeddings import Embedder
 from synth.errors import InputError
 from synth.jsonable import json_ready
 from synth.leaderboard import Leaderboard
-from synth.schema import MODEL, PLATFORM, RUN_ID, TOPIC
+from synth.schema import MODEL, PLATFORM, RUN_ID, TOPIC, count_by_value
 
 POSTS_STEM = "synthetic_posts"
 BUNDLE_FILES: tuple[str, ...] = (
@@ -273,7 +273,7 @@ def bundle_bytes(
         "synth_version": __version__,
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "posts": int(len(synthetic)),
-        "posts_per_platform": {str(k): int(v) for k, v in synthetic[PLATFORM].value_counts().sort_index().items()},
+        "posts_per_platform": count_by_value(synthetic[PLATFORM]),
         "run_ids": sorted(synthetic[RUN_ID].dropna().astype(str).unique()) if RUN_ID in synthetic.columns else [],
         "runs": manifests,
     }

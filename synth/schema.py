@@ -42,6 +42,12 @@ def empty_posts() -> pd.DataFrame:
     )
 
 
+def count_by_value(values: pd.Series) -> dict[str, int]:
+    """How many rows hold each value (e.g. posts per platform), as plain JSON-ready types, sorted by value;
+    missing values are not counted."""
+    return {str(value): int(count) for value, count in values.value_counts().sort_index().items()}
+
+
 def validate_posts(posts: pd.DataFrame, *, name: str = "posts") -> pd.DataFrame:
     """Check that `posts` follows the canonical schema and return it unchanged.
 

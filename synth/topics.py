@@ -401,7 +401,7 @@ def _finish(
     params["dropped_single_platform_topics"] = len(topics) - len(shared)
     kept_ids = {t.topic_id for t in shared}
     assignments = {pid: tid for pid, tid in zip(post_ids, labels, strict=True) if tid in kept_ids}
-    totals = {str(p): int(n) for p, n in posts[schema.PLATFORM].value_counts().sort_index().items()}
+    totals = schema.count_by_value(posts[schema.PLATFORM])
     shared.sort(key=lambda t: -t.size)
     return TopicSet(tuple(shared), assignments, totals, method, params)
 

@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from synth.errors import InputError
-from synth.schema import CANONICAL_COLUMNS, empty_posts, validate_posts
+from synth.schema import CANONICAL_COLUMNS, count_by_value, empty_posts, validate_posts
 
 
 def _posts(**overrides: list) -> pd.DataFrame:
@@ -39,3 +39,10 @@ def test_bad_posts_raise_input_error_saying_what_to_fix(overrides: dict, message
 def test_missing_required_column_is_named() -> None:
     with pytest.raises(InputError, match="upload.csv: missing column\\(s\\) source"):
         validate_posts(_posts().drop(columns="source"), name="upload.csv")
+
+
+def test_count_by_value_is_sorted_plain_and_skips_missing() -> None:
+    values = pd.Series(["twitter", "reddit", None, "twitter"], dtype="string")
+    counts = count_by_value(values)
+    assert counts == {"reddit": 1, "twitter": 2} and list(counts) == ["reddit", "twitter"]
+    assert all(type(n) is int for n in counts.values())

@@ -82,7 +82,7 @@ def to_canonical(parsed: Parsed, *, name: str, file_format: str, mapping: Column
 
     posts = _build(table[keep], text[keep], platforms[keep], mapping, name, report)
     report.rows_kept = len(posts)
-    report.platform_counts = {str(k): int(v) for k, v in posts[schema.PLATFORM].value_counts().sort_index().items()}
+    report.platform_counts = schema.count_by_value(posts[schema.PLATFORM])
     _note_content(posts, report)
     return posts, report
 

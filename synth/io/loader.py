@@ -133,7 +133,7 @@ def combine(files: list[LoadedFile]) -> tuple[pd.DataFrame, IngestReport]:
     report = IngestReport(files=[file.report for file in files])
     if len(files) > 1:
         posts = _drop_cross_file_duplicates(posts, report)
-    report.platform_counts = {str(k): int(v) for k, v in posts[schema.PLATFORM].value_counts().sort_index().items()}
+    report.platform_counts = schema.count_by_value(posts[schema.PLATFORM])
     report.languages = language_mix(posts[schema.TEXT])
     posts = posts.drop(columns="_file").reset_index(drop=True)
     schema.validate_posts(posts, name="loaded posts")

@@ -31,7 +31,7 @@ import pandas as pd
 from synth.embeddings import Embedder, get_default_embedder
 from synth.errors import InputError
 from synth.jsonable import json_ready
-from synth.schema import MODEL, PLATFORM, SOURCE, TEXT
+from synth.schema import MODEL, PLATFORM, SOURCE, TEXT, count_by_value
 
 SECTIONS: tuple[str, ...] = ("lexical", "semantic", "multiplatform", "privacy", "meta")
 MISSING_VALUE = "(none)"
@@ -218,7 +218,7 @@ def _counts(posts: pd.DataFrame) -> dict[str, Any]:
     for column in (PLATFORM, SOURCE, MODEL):
         if column in posts.columns and posts[column].notna().any():
             values = posts[column].astype("string").fillna(MISSING_VALUE)
-            out[f"by_{column}"] = {str(key): int(count) for key, count in values.value_counts().sort_index().items()}
+            out[f"by_{column}"] = count_by_value(values)
     return out
 
 
