@@ -56,9 +56,7 @@ else:
     try:
         settings = {s: {"base_url": base_url.strip()} for s in specs if base_url.strip() and s.startswith("openai:")}
         backends = gen.build_backends(specs, settings) if specs else {}
-        models = gen.with_completion_for_base_models(
-            tuple(ModelConfig(s, settings.get(s, {})) for s in specs), backends
-        )
+        models = tuple(ModelConfig(s, settings.get(s, {})).suited_to(backends[s]) for s in specs)
         config = GenerationConfig(
             models=models, topics=tuple(offered[t] for t in chosen_topics), platforms=tuple(platforms),
             per_cell=int(per_cell), posts_per_call=int(per_call), strategy=strategy, k=int(k), seed=int(seed),

@@ -10,7 +10,7 @@ from them: never in the run store, a file, a cache key or a log line.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -205,13 +205,6 @@ def final_message(handle: RunHandle) -> tuple[str, str]:
         f"Run {result.run_id} stopped ({reason}) with {len(result.posts)} posts. {result.progress.message} "
         "Resume it below under Earlier runs."
     ).strip()
-
-
-def with_completion_for_base_models(models: tuple[Any, ...], backends: dict[str, Backend]) -> tuple[Any, ...]:
-    """Base models (no chat template) get the `completion` strategy, whatever was chosen."""
-    return tuple(
-        replace(model, strategy="completion") if not backends[model.spec].supports_chat else model for model in models
-    )
 
 
 def key_inputs(specs: list[str], shown: set[str]) -> set[str]:

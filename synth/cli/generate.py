@@ -79,7 +79,11 @@ def run(args: argparse.Namespace) -> int:
     )
     # Build the backends now: a missing key fails before any work, and base models get completion prompts.
     backends = {model.spec: create_backend(model.spec, **model.settings) for model in models}
-    models = tuple(_strategy_for_capabilities(model, backends[model.spec], args.strategy) for model in models)
+    suited = tuple(model.suited_to(backends[model.spec]) for model in models)
+    for model, changed in zip(models, suited, strict=True):
+        if changed is not model and args.strategy != "completion":
+            print(f"note: {model.spec} is a base model; it gets 'completion' prompts", file=sys.stderr)
+    models = suited
     options = None
     if args.max_tokens is not None or args.temperature != 0.9:
         max_tokens = args.max_tokens if args.max_tokens is not None else min(256 * args.posts_per_call, 2048)
@@ -102,16 +106,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"interrupted; finish the run with: python -m synth resume {args.out}", file=sys.stderr)
         return 130
     return report(result, COMPLETED)
-
-
-def _strategy_for_capabilities(model: Any, backend: Any, strategy: str) -> Any:
-    """A base model (no chat) gets the completion strategy; say so on stderr."""
-    import dataclasses
-
-    if not backend.supports_chat and strategy != "completion":
-        print(f"note: {model.spec} is a base model; it gets 'completion' prompts", file=sys.stderr)
-        return dataclasses.replace(model, strategy="completion")
-    return model
 
 
 def report(result: Any, completed: str) -> int:

@@ -7,10 +7,10 @@ A GenerationConfig is plain data. It is saved in the run store as JSON (without 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-from synth.backends.base import GenerationOptions
+from synth.backends.base import Backend, GenerationOptions
 from synth.backends.registry import parse_model_spec
 from synth.errors import ConfigError
 from synth.platforms import normalise_platform
@@ -50,6 +50,11 @@ class ModelConfig:
     @property
     def model_name(self) -> str:
         return parse_model_spec(self.spec)[1]
+
+    def suited_to(self, backend: Backend) -> ModelConfig:
+        """This model as `backend` can run it: a base model (no chat) gets `completion` prompts, whatever
+        strategy was chosen; a chat model is returned unchanged."""
+        return self if backend.supports_chat else replace(self, strategy="completion")
 
     def effective_concurrency(self) -> int:
         if self.concurrency is not None:
