@@ -175,8 +175,9 @@ async def _execute_and_export(
     except BackendError:
         export_run(store.run_dir)
         raise
-    files = export_run(store.run_dir)
-    return RunResult(store.run_id, store.run_dir, progress.status, progress, load_run_posts(store.run_dir), files)
+    posts = load_run_posts(store.run_dir)
+    files = export_run(store.run_dir, posts)
+    return RunResult(store.run_id, store.run_dir, progress.status, progress, posts, files)
 
 
 def load_run_posts(run_dir: str | Path) -> pd.DataFrame:
@@ -259,10 +260,13 @@ def manifest(run_dir: str | Path) -> dict[str, Any]:
         store.close()
 
 
-def export_run(run_dir: str | Path) -> dict[str, Path]:
-    """Write `posts.csv`, `posts.parquet` and `manifest.json` into `run_dir` and return their paths."""
+def export_run(run_dir: str | Path, posts: pd.DataFrame | None = None) -> dict[str, Path]:
+    """Write `posts.csv`, `posts.parquet` and `manifest.json` into `run_dir` and return their paths.
+
+    `posts` are the run's posts when the caller has already loaded them (`load_run_posts`), else they are read.
+    """
     run_dir = Path(run_dir)
-    posts = load_run_posts(run_dir)
+    posts = load_run_posts(run_dir) if posts is None else posts
     files = {"csv": run_dir / POSTS_CSV, "parquet": run_dir / POSTS_PARQUET, "manifest": run_dir / MANIFEST}
     write_posts(posts, files["csv"])
     write_posts(posts, files["parquet"])
