@@ -22,6 +22,7 @@ from synth.platforms import PLATFORMS
 _PARSED = "ingest_parsed_uploads"
 _LOADED = "ingest_loaded_files"
 _COMBINED = "ingest_combined"
+_STATS = "ingest_platform_stats"
 NONE = "(none)"
 _ROLE_LABELS = {"text": "Text column", "platform": "Platform column", "post_id": "Id column",
                 "created_at": "Date column", "author": "Author column", "engagement": "Engagement column",
@@ -125,7 +126,11 @@ def report_tables(report: IngestReport) -> pd.DataFrame:
 
 
 def stats_figure(posts: pd.DataFrame) -> tuple[pd.DataFrame, go.Figure]:
-    """Per-platform basic stats and a grouped bar chart of the share of posts with each feature."""
+    """Per-platform basic stats and a grouped bar chart of the share of posts with each feature, computed
+    once per table of posts (not on every rerun of the page)."""
+    cached = st.session_state.get(_STATS)
+    if cached is not None and cached[0] is posts:  # the same combined table as last run
+        return cached[1], cached[2]
     stats = platform_stats(posts)
     shares = stats.melt(id_vars="platform", value_vars=["with_hashtags", "with_mentions", "with_urls",
                                                          "with_emoji"], var_name="feature", value_name="share")
@@ -134,4 +139,5 @@ def stats_figure(posts: pd.DataFrame) -> tuple[pd.DataFrame, go.Figure]:
                     labels={"share": "share of posts", "feature": ""})
     figure.update_yaxes(tickformat=".0%", range=[0, 1])
     figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="Posts with each feature")
+    st.session_state[_STATS] = (posts, stats, figure)
     return stats, figure

@@ -90,3 +90,11 @@ def test_file_without_a_text_column_asks_for_one(app: AppTest) -> None:
     at.selectbox(key=next(b.key for b in at.selectbox if b.key.startswith("map_text_"))).set_value("b")
     at.run()
     assert at.session_state["real_posts"]["text"].tolist() == ["2", "4"]
+
+
+def test_stats_are_computed_once_per_table_of_posts(app: AppTest) -> None:
+    at = _upload(app, ("reddit.jsonl", REDDIT))
+    first = at.session_state["ingest_platform_stats"]
+    at.run()  # a rerun with the same posts (any widget click) reuses them
+    assert at.session_state["ingest_platform_stats"][1] is first[1]
+    assert first[0] is at.session_state["real_posts"]
