@@ -24,7 +24,7 @@ from synth.backends.registry import create_backend, get_backend_class, parse_mod
 from synth.coverage import TargetedPlan
 from synth.errors import SynthError
 from synth.generate import CANCELLED, Plan, Progress, RunResult, manifest, resume_run, run_generation
-from synth.store import STORE_FILE
+from synth.store import STORE_FILE, RunStore
 from synth.topics import TopicSpec
 from ui import topics as ui_topics
 from ui.compare import runs_root
@@ -178,7 +178,11 @@ def list_runs(root: Path | None = None) -> pd.DataFrame:
 
 def run_models(run_dir: Path) -> tuple[list[str], dict[str, dict[str, Any]]]:
     """The model specs of a stored run and their saved (key-free) settings."""
-    config = manifest(run_dir)["config"]
+    store = RunStore.open(run_dir)  # the saved config only, not the whole manifest
+    try:
+        config = store.config()
+    finally:
+        store.close()
     return [m["spec"] for m in config["models"]], {m["spec"]: dict(m.get("settings") or {}) for m in config["models"]}
 
 
