@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._loopback import loopback_server  # noqa: E402
 from synth.generate import COMPLETED, GenerationConfig, ModelConfig, plan_run, run_generation  # noqa: E402
-from synth.topics import TopicSpec  # noqa: E402
+from synth.topics.model import TopicSpec  # noqa: E402
 
 CALLS = 200
 DELAY_S = 0.2

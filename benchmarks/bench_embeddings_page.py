@@ -72,7 +72,7 @@ def build_sets() -> tuple[pd.DataFrame, pd.DataFrame]:
 def prepare(real: pd.DataFrame, synthetic: pd.DataFrame) -> dict[str, float]:
     """Embed every post into the benchmark's cache; seconds and posts per second (0 if already cached)."""
     os.environ["SYNTH_CACHE_DIR"] = str(CACHE)
-    from synth.embeddings import CachedEmbedder, SentenceTransformerEmbedder
+    from synth.embeddings.embedder import CachedEmbedder, SentenceTransformerEmbedder
 
     embedder = CachedEmbedder(SentenceTransformerEmbedder(), CACHE / "embeddings")
     texts = pd.concat([real["text"], synthetic["text"]]).astype(str).tolist()

@@ -38,8 +38,8 @@ sys.path.insert(0, str(ROOT))
 from synth.backends.base import GenerationOptions  # noqa: E402
 from synth.backends.registry import create_backend  # noqa: E402
 from synth.generate import COMPLETED, GenerationConfig, ModelConfig, plan_run, run_generation  # noqa: E402
-from synth.store import CallRecord  # noqa: E402
-from synth.topics import TopicSpec  # noqa: E402
+from synth.generate.store import CallRecord  # noqa: E402
+from synth.topics.model import TopicSpec  # noqa: E402
 
 REAL = pd.DataFrame(
     {

@@ -33,7 +33,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from synth.embeddings import CachedEmbedder, SentenceTransformerEmbedder  # noqa: E402
+from synth.embeddings.embedder import CachedEmbedder, SentenceTransformerEmbedder  # noqa: E402
 from synth.metrics import semantic  # noqa: E402
 from synth.metrics.multiplatform import compare_multiplatform  # noqa: E402
 

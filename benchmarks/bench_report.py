@@ -31,10 +31,10 @@ def main() -> None:
     if not DATA.is_dir():
         print(json.dumps({"skipped": f"{DATA} is absent"}))
         return
-    from synth.export import bundle_bytes
-    from synth.leaderboard import build_leaderboard
+    from synth.metrics.leaderboard import build_leaderboard
     from synth.metrics.lexical import compare_lexical
-    from synth.report import build_report
+    from synth.report.bundle import bundle_bytes
+    from synth.report.html import build_report
 
     covid = pd.read_csv(DATA / "covid_vaccine" / "posts.csv")
     zomato = pd.read_csv(DATA / "zomato" / "posts.csv")

@@ -36,9 +36,9 @@ def main() -> int:
     cache = Path(tempfile.mkdtemp(prefix="bench-topics-"))
     os.environ["SYNTH_CACHE_DIR"] = str(cache)  # read when the embedder is built: a truly cold cache
 
-    from synth.embeddings import get_default_embedder
+    from synth.embeddings.embedder import get_default_embedder
     from synth.io import load_posts
-    from synth.topics import discover_topics
+    from synth.topics.discover import discover_topics
 
     posts = load_posts(args.data).posts
     embedder = get_default_embedder()

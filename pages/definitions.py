@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from synth.report import metric_definitions
+from synth.report.html import metric_definitions
 
 st.title("Metric definitions")
 st.caption(

@@ -4,7 +4,7 @@ import streamlit as st
 
 from synth import schema
 from synth.errors import SynthError
-from synth.plots import projection_scatter
+from synth.plots.embeddings import projection_scatter
 from ui import embeddings as emb
 from ui import state
 

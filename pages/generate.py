@@ -6,7 +6,7 @@ from synth.backends.base import GenerationOptions
 from synth.errors import SynthError
 from synth.generate import GenerationConfig, ModelConfig, Plan, load_run_posts, plan_run
 from synth.platforms import PLATFORMS, get_platform
-from synth.prompts import STRATEGIES, STRATEGY_HELP
+from synth.prompts.render import STRATEGIES, STRATEGY_HELP
 from ui import generate as gen
 from ui import state
 from ui.compare import runs_root

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from synth.errors import SynthError
-from synth.leaderboard import ALL, COMPONENTS, DEFINITIONS
-from synth.plots_compare import leaderboard_bars, leaderboard_heatmap
+from synth.metrics.leaderboard import ALL, COMPONENTS, DEFINITIONS
+from synth.plots.compare import leaderboard_bars, leaderboard_heatmap
 from ui import compare
 from ui.ingest import plain
 

@@ -4,8 +4,8 @@ import streamlit as st
 
 from synth import schema
 from synth.errors import SynthError
-from synth.plots_compare import FEATURE_LABELS
-from synth.scorecard import DEFINITIONS as SCORECARD_DEFINITIONS
+from synth.metrics.scorecard import DEFINITIONS as SCORECARD_DEFINITIONS
+from synth.plots.compare import FEATURE_LABELS
 from ui import compare
 
 ALL = "all"

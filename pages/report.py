@@ -6,7 +6,7 @@ import streamlit as st
 
 from synth import schema
 from synth.errors import SynthError
-from synth.export import find_run_dirs
+from synth.report.bundle import find_run_dirs
 from ui import compare
 
 st.title("Report and export")

@@ -5,8 +5,8 @@ import json
 import streamlit as st
 
 from synth.errors import SynthError
-from synth.plots_topics import topic_platform_heatmap
-from synth.topics import drop_topics, merge_topics, rename_topic
+from synth.plots.topics import topic_platform_heatmap
+from synth.topics.model import drop_topics, merge_topics, rename_topic
 from ui import state
 from ui import topics as ui_topics
 

@@ -17,12 +17,12 @@ from pandas.io.formats.style import Styler
 
 from synth import schema
 from synth.errors import SynthError
-from synth.export import Artifacts, make_artifacts
 from synth.io import as_synthetic, load_posts
-from synth.leaderboard import Leaderboard, build_leaderboard
+from synth.metrics.leaderboard import Leaderboard, build_leaderboard
 from synth.metrics.lexical import compare_lexical, top_items
-from synth.report import distribution_figures, feature_table
-from synth.scorecard import AMBER_MAX_RATIO, GREEN_MAX_RATIO, scorecard
+from synth.metrics.scorecard import AMBER_MAX_RATIO, GREEN_MAX_RATIO, scorecard
+from synth.report.bundle import Artifacts, make_artifacts
+from synth.report.html import distribution_figures, feature_table
 from ui import state
 
 RATING_COLOURS = {"green": "#c8e6c9", "amber": "#ffe0b2", "red": "#ffcdd2", "grey": "#eeeeee"}

@@ -3,7 +3,7 @@
 Slow work (embedding posts, UMAP, t-SNE, semantic metrics, coverage gaps) runs in a small thread pool held
 by `st.cache_resource`, keyed by a fingerprint of the data: a rerun or a second visit finds the job running
 or done instead of starting it again, and the page shows what is ready (PCA at once) while the rest
-computes. Embeddings and maps are also cached on disk (`synth.embeddings`, `synth.projection`), so a
+computes. Embeddings and maps are also cached on disk (`synth.embeddings.embedder`, `synth.embeddings.projection`), so a
 restarted server gets them back in a second. Results stay in this process's memory, never pickled.
 
 UMAP's numba code compiles on its first call in a process (15-45 s); `start_umap_warmup` pays that in a
@@ -117,7 +117,7 @@ def start_umap_warmup() -> threading.Thread | None:
     """Compile UMAP's numba code in the background, once per server process."""
     if os.environ.get("SYNTH_WARM_UMAP", "1") == "0":
         return None
-    from synth.projection import warm_up_umap
+    from synth.embeddings.projection import warm_up_umap
 
     # Not a daemon: a process exiting mid-compile must wait for numba rather than kill it.
     def warm_up() -> None:
@@ -151,7 +151,7 @@ def combine_posts(real: pd.DataFrame | None, synthetic: pd.DataFrame | None) -> 
 
 def _embed(texts: list[str]) -> Callable[[Job], np.ndarray]:
     def work(job: Job) -> np.ndarray:
-        from synth.embeddings import get_default_embedder
+        from synth.embeddings.embedder import get_default_embedder
 
         embedder = get_default_embedder()
         parts = []
@@ -172,14 +172,14 @@ def embeddings_job(posts: pd.DataFrame, data_key: str) -> Job:
 @st.cache_data(show_spinner=False, max_entries=16)
 def pca_map(data_key: str, _vectors: np.ndarray) -> np.ndarray:
     """The PCA map of the vectors with fingerprint `data_key` (instant; disk-cached too)."""
-    from synth.projection import project
+    from synth.embeddings.projection import project
 
     return project(_vectors, "pca", data_key=data_key)
 
 
 def map_job(method: str, vectors: np.ndarray, data_key: str) -> Job:
     """UMAP or t-SNE map in the background (disk-cached: a restarted server reads it back)."""
-    from synth.projection import project
+    from synth.embeddings.projection import project
 
     def work(job: Job) -> np.ndarray:
         return project(vectors, method, data_key=data_key)
@@ -202,8 +202,8 @@ def metrics_job(real: pd.DataFrame, synthetic: pd.DataFrame, vectors: np.ndarray
 
 
 def coverage_job(real: pd.DataFrame, vectors: np.ndarray, data_key: str) -> Job:
-    """Coverage gaps (`synth.coverage.find_coverage_gaps`) in the background."""
-    from synth.coverage import find_coverage_gaps
+    """Coverage gaps (`synth.metrics.coverage_gaps.find_coverage_gaps`) in the background."""
+    from synth.metrics.coverage_gaps import find_coverage_gaps
 
     def work(job: Job) -> Any:
         return find_coverage_gaps(real, vectors[: len(real)], vectors[len(real) :])
@@ -273,10 +273,10 @@ def coverage_panel(report: Any, *, n_synthetic: int) -> Any:
     """The coverage chart, each gap with example posts, and the button that plans posts for the gaps.
 
     Returns:
-        the `synth.coverage.TargetedPlan` when the button was pressed, else None.
+        the `synth.metrics.coverage_gaps.TargetedPlan` when the button was pressed, else None.
     """
-    from synth.coverage import plan_for_gaps
-    from synth.plots import coverage_chart
+    from synth.metrics.coverage_gaps import plan_for_gaps
+    from synth.plots.embeddings import coverage_chart
     from ui.ingest import plain
 
     st.plotly_chart(coverage_chart(report.clusters), key="embeddings_coverage_chart", width="stretch")

@@ -21,11 +21,11 @@ from synth import schema
 from synth.backends.base import Backend
 from synth.backends.keys import find_key
 from synth.backends.registry import create_backend, get_backend_class, parse_model_spec
-from synth.coverage import TargetedPlan
 from synth.errors import SynthError
 from synth.generate import CANCELLED, Plan, Progress, RunResult, manifest, resume_run, run_generation
-from synth.store import STORE_FILE, RunStore
-from synth.topics import TopicSpec
+from synth.generate.store import STORE_FILE, RunStore
+from synth.metrics.coverage_gaps import TargetedPlan
+from synth.topics.model import TopicSpec
 from ui import topics as ui_topics
 from ui.compare import runs_root
 

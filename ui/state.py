@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 if TYPE_CHECKING:
-    from synth.coverage import TargetedPlan
+    from synth.metrics.coverage_gaps import TargetedPlan
 
 REAL_POSTS = "real_posts"
 INGEST_REPORT = "ingest_report"
@@ -74,7 +74,7 @@ TARGETED_PLAN = "targeted_plan"
 def get_targeted_plan() -> TargetedPlan | None:
     """The coverage-gap plan sent from the Embeddings page to the Generate page, or None.
 
-    It is a `synth.coverage.TargetedPlan`: topics x platforms x per_cell for a GenerationConfig; pass
+    It is a `synth.metrics.coverage_gaps.TargetedPlan`: topics x platforms x per_cell for a GenerationConfig; pass
     `plan.tag_real_posts(real_posts)` as the real posts so each gap's examples are its own posts.
     """
     return st.session_state.get(TARGETED_PLAN)

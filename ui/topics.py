@@ -1,6 +1,6 @@
 """Topics page helpers: the cached topic fit, the session's edited topic set, and its tables.
 
-The fit is cached twice: on disk by `synth.topics.discover_topics` (keyed by the posts' content and the
+The fit is cached twice: on disk by `synth.topics.discover.discover_topics` (keyed by the posts' content and the
 parameters, so a restarted server gets it back at once) and in memory by `st.cache_resource` (a frozen
 TopicSet shared read-only). Renames, merges and drops make new TopicSets kept in this session only.
 """
@@ -13,7 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from synth import schema
-from synth.topics import TopicSet, discover_topics
+from synth.topics.discover import discover_topics
+from synth.topics.model import TopicSet
 
 TOPIC_SET = "topic_set"
 TOPIC_SET_SOURCE = "topic_set_source"

@@ -135,7 +135,7 @@ def load_real_and_topics(
     import pandas as pd
 
     from synth.io import combine, load_posts
-    from synth.topics import TopicSpec
+    from synth.topics.model import TopicSpec
 
     loaded = [load_posts(path, platform=platform) for path in files]
     if topics_file is None and not _has_topics(loaded):
@@ -162,7 +162,7 @@ def _has_topics(loaded: list[Any]) -> bool:
 def read_topics_file(path: Path, real_posts: Any) -> tuple[Any, tuple[Any, ...]]:
     """Topics from the JSON `python -m synth topics --out` writes; its post -> topic assignments label the
     real posts, so each prompt's examples come from its topic. Returns (labelled posts, topic specs)."""
-    from synth.topics import TopicSet
+    from synth.topics.model import TopicSet
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

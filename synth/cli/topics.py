@@ -38,7 +38,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from synth.errors import ConfigError
     from synth.io import load_files
-    from synth.topics import discover_topics
+    from synth.topics.discover import discover_topics
 
     if args.min_topic_size is not None and args.min_topic_size < 2:
         raise ConfigError("--min-topic-size must be at least 2")

@@ -1,6 +1,6 @@
 """The response cache: completions keyed by (backend, model, request content with its seed), shared by
 every run, so an identical call is answered from disk instead of paying the provider again. A SQLite file
-in WAL mode, like the run store (synth.store)."""
+in WAL mode, like the run store (synth.generate.store)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from synth.backends.base import Completion, Request
-from synth.cache import cache_dir
-from synth.store import connect, request_to_json
+from synth.generate.store import connect, request_to_json
+from synth.paths import cache_dir
 
 CACHE_FILE = "responses.sqlite"
 

@@ -14,7 +14,7 @@ from synth.backends.base import Backend, GenerationOptions
 from synth.backends.registry import parse_model_spec
 from synth.errors import ConfigError
 from synth.platforms import normalise_platform
-from synth.topics import TopicSpec
+from synth.topics.model import TopicSpec
 
 # Setting names that may hold a credential: never saved, never shown.
 _SECRET_NAME = re.compile(r"key|secret|token|password|auth", re.IGNORECASE)
@@ -72,18 +72,18 @@ class GenerationConfig:
 
     Attributes:
         models: the models to generate with.
-        topics: the topics (see `synth.topics.TopicSpec`).
+        topics: the topics (see `synth.topics.model.TopicSpec`).
         platforms: canonical platform names (aliases such as `x` are accepted and normalised).
         per_cell: posts wanted per (model, topic, platform) cell.
         posts_per_call: posts asked for in one call; a cell needs ceil(per_cell / posts_per_call) calls.
-        strategy: prompt strategy from `synth.prompts.STRATEGIES` (`topic` is the method).
+        strategy: prompt strategy from `synth.prompts.render.STRATEGIES` (`topic` is the method).
         k: real example posts shown in each few-shot prompt.
         seed: run seed; each call gets its own seed derived from it, the cell and the call index.
         options: sampling options (the seed in it is replaced per call); None lets the prompt renderer
             choose (enough max_tokens for posts_per_call posts).
         timeout_s: seconds one call may take before it counts as failed.
         budget_usd: stop the run cleanly before spending more than this; None for no cap.
-        prices_path: a price table TOML replacing the bundled `synth/prices.toml`.
+        prices_path: a price table TOML replacing the bundled `synth/generate/prices.toml`.
         use_cache: serve identical calls (backend, model, request, seed) from the response cache.
     """
 

@@ -23,11 +23,12 @@ from typing import Any
 
 from synth.backends.base import Backend, BackendError, Completion
 from synth.backends.registry import create_backend
-from synth.costs import PriceTable, load_prices
 from synth.errors import ConfigError
 from synth.generate.cache import ResponseCache, default_cache_path
 from synth.generate.config import GenerationConfig, ModelConfig
+from synth.generate.costs import PriceTable, load_prices
 from synth.generate.limits import RateLimiter
+from synth.generate.parsing import parse_posts
 from synth.generate.progress import (
     BUDGET,
     CANCELLED,
@@ -38,10 +39,9 @@ from synth.generate.progress import (
     Progress,
     ProgressCallback,
 )
-from synth.parsing import parse_posts
-from synth.prompts import instruction_text
-from synth.store import FAILED as FAILED_CALL
-from synth.store import CallOutcome, CallRecord, RunStore
+from synth.generate.store import FAILED as FAILED_CALL
+from synth.generate.store import CallOutcome, CallRecord, RunStore
+from synth.prompts.render import instruction_text
 
 LATEST_POSTS = 5
 # The budget holds this multiple of a call's chars/4 prompt estimate (tokenizers count more tokens than

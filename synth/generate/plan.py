@@ -20,11 +20,11 @@ from typing import Any
 import pandas as pd
 
 from synth import schema
-from synth.costs import PriceTable, estimate_tokens, load_prices
 from synth.generate.config import GenerationConfig, ModelConfig
+from synth.generate.costs import PriceTable, estimate_tokens, load_prices
+from synth.generate.store import CallRecord
 from synth.platforms import get_platform
-from synth.store import CallRecord
-from synth.topics import TopicSpec
+from synth.topics.model import TopicSpec
 
 # Signature of synth.prompts.render_prompt, injectable for tests and custom prompts.
 RenderPrompt = Callable[..., Any]
@@ -124,7 +124,7 @@ def plan_run(
         ConfigError: bad config, unknown strategy or an unreadable price file.
     """
     if render is None:
-        from synth.prompts import render_prompt
+        from synth.prompts.render import render_prompt
 
         render = render_prompt
     run_id = run_id or new_run_id()

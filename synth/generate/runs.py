@@ -25,8 +25,8 @@ from synth.generate.config import GenerationConfig
 from synth.generate.engine import execute
 from synth.generate.plan import Plan
 from synth.generate.progress import Progress, ProgressCallback
-from synth.io.export import write_posts
-from synth.store import RunStore
+from synth.generate.store import RunStore
+from synth.io.write import write_posts
 
 POSTS_CSV = "posts.csv"
 POSTS_PARQUET = "posts.parquet"
@@ -101,7 +101,7 @@ async def run_generation_async(
     for model in plan.config.models:  # an unknown backend is refused before the run directory is made
         get_backend_class(model.backend_name)
     if plan.config.budget_usd is not None:
-        from synth.costs import load_prices
+        from synth.generate.costs import load_prices
 
         load_prices(plan.config.prices_path).require_prices(
             [(model.backend_name, model.model_name) for model in plan.config.models]

@@ -12,11 +12,11 @@ can fix raises synth.errors.InputError naming the file and the fix. Limits: see 
 from __future__ import annotations
 
 from synth.io.canonical import as_synthetic
-from synth.io.export import EXPORT_FORMATS, posts_to_bytes, write_posts
 from synth.io.limits import MAX_ROWS, MAX_TEXT_CHARS, MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
 from synth.io.loader import LoadedFile, RawFile, combine, load_files, load_posts, read_file
 from synth.io.mapping import ROLES, ColumnMapping
-from synth.io.report import FileReport, IngestReport, platform_stats
+from synth.io.validation import FileReport, IngestReport, platform_stats
+from synth.io.write import EXPORT_FORMATS, posts_to_bytes, write_posts
 
 __all__ = [
     "as_synthetic",

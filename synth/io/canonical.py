@@ -20,7 +20,7 @@ from synth.errors import InputError
 from synth.io.limits import MAX_TEXT_CHARS
 from synth.io.mapping import ColumnMapping, check_mapping
 from synth.io.parsed import Parsed, shorten
-from synth.io.report import DUPLICATE, EMPTY, MALFORMED, OVER_LONG, UNKNOWN_PLATFORM, FileReport
+from synth.io.validation import DUPLICATE, EMPTY, MALFORMED, OVER_LONG, UNKNOWN_PLATFORM, FileReport
 from synth.platforms import PLATFORMS, normalise_platform
 
 _PLACEHOLDERS = ("[deleted]", "[removed]")

@@ -14,8 +14,8 @@ from synth.io.detect import Source, detect_format, read_source
 from synth.io.jsonish import read_json
 from synth.io.mapping import ColumnMapping, detect_table_shape, guess_mapping
 from synth.io.parsed import Parsed
-from synth.io.report import DUPLICATE_ACROSS_FILES, FileReport, IngestReport, language_mix
 from synth.io.tabular import read_excel, read_parquet
+from synth.io.validation import DUPLICATE_ACROSS_FILES, FileReport, IngestReport, language_mix
 
 
 @dataclass

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 import numpy as np
 import pandas as pd
 
-from synth.embeddings import normalise_rows
+from synth.embeddings.embedder import normalise_rows
 from synth.errors import InputError
 from synth.metrics.lexical import UNKNOWN_PLATFORM
 from synth.schema import PLATFORM, TEXT

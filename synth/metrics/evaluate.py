@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from synth.embeddings import Embedder, get_default_embedder
+from synth.embeddings.embedder import Embedder, get_default_embedder
 from synth.errors import InputError
 from synth.jsonable import json_ready
 from synth.schema import MODEL, PLATFORM, SOURCE, TEXT, count_by_value

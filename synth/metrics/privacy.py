@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from synth.errors import InputError
+from synth.generate.parsing import is_refusal
 from synth.metrics.baseline import split_positions
 from synth.metrics.lexical_posts import analyse_posts, distinct_ngrams, post_texts
 from synth.metrics.privacy_neighbours import (
@@ -40,7 +41,6 @@ from synth.metrics.privacy_neighbours import (
     embedding_neighbours,
     ngram_neighbours,
 )
-from synth.parsing import is_refusal
 from synth.schema import PLATFORM, POST_ID
 from synth.text import MENTION_RE, URL_PATTERN, URL_RE
 
@@ -77,7 +77,7 @@ DEFINITIONS: dict[str, str] = {
     "the share of synthetic posts containing at least one of them.",
     "urls": "Distinct URLs (as written, trailing punctuation removed) of the real posts that appear in "
     "synthetic posts, and the share of synthetic posts containing at least one of them.",
-    "refusal_rate": "Share of synthetic posts that open like a model refusing (synth.parsing.is_refusal).",
+    "refusal_rate": "Share of synthetic posts that open like a model refusing (synth.generate.parsing.is_refusal).",
     "boilerplate_rate": "Share of synthetic posts containing a phrase of a model talking about its task "
     "(\"here is a\", \"as requested\", \"hope this helps\", \"Tweet 1:\", \"(250 characters)\", "
     "\"[insert link]\"...; synth.metrics.privacy._BOILERPLATE_PATTERN).",

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from synth.coverage import TargetedPlan
+from synth.metrics.coverage_gaps import TargetedPlan
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/embeddings.py"

@@ -89,8 +89,8 @@ def _run_until_done(at: AppTest, timeout: float = 600) -> AppTest:
 
 
 def test_coverage_gap_plan_from_the_embeddings_page() -> None:
-    from synth.coverage import TargetedPlan
-    from synth.topics import TopicSpec
+    from synth.metrics.coverage_gaps import TargetedPlan
+    from synth.topics.model import TopicSpec
 
     gaps = TargetedPlan(
         topics=(TopicSpec("gap-0", "cold coffee", ("coffee", "cold")),), platforms=("twitter",), per_cell=3,

@@ -37,13 +37,13 @@ def test_build_offers_both_downloads_and_the_card(built: AppTest) -> None:
 
 
 def test_artifacts_hold_the_report_and_the_promised_files(built: AppTest) -> None:
-    from synth.export import BUNDLE_FILES
+    from synth.report.bundle import BUNDLE_FILES
 
     size_line = next(t.value for t in built.text if t.value.startswith("Report:"))
     for name in (*BUNDLE_FILES, "metrics.json"):
         assert name in size_line
     # The page's cached artifacts are the same the library makes: check one bundle end to end.
-    from synth.export import make_artifacts
+    from synth.report.bundle import make_artifacts
 
     artifacts = make_artifacts(real_posts(), synthetic_posts(), n_boot=0, samples_per_platform=50)
     with zipfile.ZipFile(io.BytesIO(artifacts.bundle)) as bundle:

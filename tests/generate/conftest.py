@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import tests.generate.doubles  # noqa: F401  (registers the `double` backend)
-from synth.topics import TopicSpec
+from synth.topics.model import TopicSpec
 
 TOPICS = (TopicSpec("t1", "coffee", ("espresso", "latte")), TopicSpec("t2", "trains", ("delay", "commute")))
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 import tests.generate.doubles  # noqa: F401  (registers the `double` backend)
 from synth.generate import GenerationConfig, ModelConfig, plan_run, run_generation
-from synth.topics import TopicSpec
+from synth.topics.model import TopicSpec
 
 TOPICS = (TopicSpec("t1", "coffee", ("espresso",)), TopicSpec("t2", "trains", ("delay",)))
 REAL = pd.DataFrame(

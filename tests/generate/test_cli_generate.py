@@ -64,7 +64,7 @@ def test_one_topic_per_file_without_topic_column(tmp_path: Path) -> None:
 
 def test_topics_file_from_synth_topics_labels_the_real_posts(tmp_path: Path) -> None:
     from synth.io import load_files
-    from synth.topics import discover_topics
+    from synth.topics.discover import discover_topics
 
     real_csv = tmp_path / "many.csv"
     rows = [f"{i},{platform},{topic} post number {i},{topic}" for i, (platform, topic) in enumerate(

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from synth.costs import FREE, Price, estimate_tokens, load_prices
 from synth.errors import ConfigError
+from synth.generate.costs import FREE, Price, estimate_tokens, load_prices
 
 
 def test_bundled_table_prices_known_models_and_dated_variants() -> None:

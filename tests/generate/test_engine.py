@@ -24,7 +24,7 @@ from synth.generate import (
     resume_run,
     run_generation,
 )
-from synth.store import RunStore
+from synth.generate.store import RunStore
 from tests.generate.conftest import TOPICS
 from tests.generate.doubles import DoubleBackend
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from synth.parsing import is_refusal, parse_posts
+from synth.generate.parsing import is_refusal, parse_posts
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ def test_posts_that_merely_start_like_refusals_are_kept(text: str) -> None:
     assert parsed.refusal is False
 
 
-# What the `topic` strategy tells a model about Reddit, with the examples taken out (synth.prompts templates).
+# What the `topic` strategy tells a model about Reddit, with the examples taken out (synth.prompts.render templates).
 REDDIT_INSTRUCTIONS = (
     "You write realistic social media posts for a research dataset. Write like a real person posting, not like "
     "an assistant. Never add titles, explanations, quotation marks or notes.\n"

@@ -8,7 +8,7 @@ import pytest
 from synth.backends.base import Completion, GenerationOptions, Message, Request
 from synth.errors import InputError
 from synth.generate.cache import ResponseCache
-from synth.store import CallOutcome, CallRecord, RunStore, request_from_json, request_to_json
+from synth.generate.store import CallOutcome, CallRecord, RunStore, request_from_json, request_to_json
 
 
 def make_call(call_id: str = "c1") -> CallRecord:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from synth.embeddings import HashingEmbedder
+from synth.embeddings.embedder import HashingEmbedder
 from synth.errors import InputError
 from synth.metrics.evaluate import SECTIONS, evaluate, load_posts_file, summary_lines
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synth.embeddings import HashingEmbedder
+from synth.embeddings.embedder import HashingEmbedder
 from synth.errors import InputError
 from synth.metrics.multiplatform import DEFINITIONS, NO_TOPIC, compare_multiplatform
 

@@ -155,7 +155,7 @@ def test_every_metric_has_a_definition(identical: dict) -> None:
 
 
 def test_kth_neighbour_similarity_matches_brute_force() -> None:
-    from synth.embeddings import normalise_rows
+    from synth.embeddings.embedder import normalise_rows
     from synth.metrics._geometry import kth_neighbour_similarity
 
     vectors = normalise_rows(np.random.default_rng(5).standard_normal((40, 6)))

@@ -5,9 +5,9 @@ import pytest
 
 from synth.backends.base import GenerationOptions
 from synth.errors import ConfigError, InputError
-from synth.prompts import STRATEGIES, instruction_text, render_prompt, sample_examples
-from synth.style_profile import style_profile
-from synth.topics import TopicSpec
+from synth.prompts.render import STRATEGIES, instruction_text, render_prompt, sample_examples
+from synth.prompts.style import style_profile
+from synth.topics.model import TopicSpec
 
 TOPIC = TopicSpec("delivery", "Late deliveries", ("late", "delivery", "order"))
 
@@ -236,7 +236,7 @@ def test_style_profile_measures_posts() -> None:
 
 
 def test_completion_answers_split_at_the_post_headers() -> None:
-    from synth.parsing import parse_posts
+    from synth.generate.parsing import parse_posts
 
     rendered = render_prompt("completion", topic=TOPIC, platform="twitter", real_posts=make_posts(), k=2, n_posts=2)
     assert rendered.request.options.stop == ("\n### Post 5",)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from synth.topics import discover_topics
+from synth.topics.discover import discover_topics
 
 
 @pytest.mark.slow

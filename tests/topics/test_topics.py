@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from synth.errors import ConfigError, InputError
-from synth.topics import TopicSet, discover_topics, drop_topics, merge_topics, rename_topic
+from synth.topics.discover import discover_topics
+from synth.topics.model import TopicSet, drop_topics, merge_topics, rename_topic
 
 COFFEE = ["espresso beans roasted fresh", "my coffee order was cold", "oat milk latte again #coffee",
           "best coffee beans in town", "coffee shop wifi down", "double espresso before work"]
@@ -159,7 +160,7 @@ def test_cli_bad_file_exits_2(tmp_path: Path) -> None:
 
 
 def test_heatmap_shows_counts_and_shares(topic_set: TopicSet) -> None:
-    from synth.plots_topics import topic_platform_heatmap
+    from synth.plots.topics import topic_platform_heatmap
 
     figure = topic_platform_heatmap(topic_set)
     heatmap = figure.data[0]
@@ -170,7 +171,7 @@ def test_heatmap_shows_counts_and_shares(topic_set: TopicSet) -> None:
 
 
 def test_heatmap_escapes_labels(topic_set: TopicSet) -> None:
-    from synth.plots_topics import topic_platform_heatmap
+    from synth.plots.topics import topic_platform_heatmap
 
     renamed = rename_topic(topic_set, "coffee", '<a href="https://evil.example">click</a>')
     labels = list(topic_platform_heatmap(renamed).data[0].y)

@@ -8,7 +8,7 @@ Files (BUNDLE_FILES; `metrics.json` only when metrics were computed):
 - `prompts.jsonl`: every planned call with its exact prompt (messages or completion prompt, options, seed,
   the real post ids used as few-shot examples);
 - `costs.csv`: the token and cost log, one row per call;
-- `report.html`: the standalone report (`synth.report`);
+- `report.html`: the standalone report (`synth.report.html`);
 - `DATASET_CARD.md`: what the dataset is, how it was made, its measured fidelity, intended use and limits.
 
 No secrets: run configs are saved without credentials by the engine, and everything written here also
@@ -31,10 +31,10 @@ from typing import Any
 import pandas as pd
 
 from synth import __version__
-from synth.embeddings import Embedder
+from synth.embeddings.embedder import Embedder
 from synth.errors import InputError
 from synth.jsonable import json_ready
-from synth.leaderboard import Leaderboard
+from synth.metrics.leaderboard import Leaderboard
 from synth.schema import MODEL, PLATFORM, RUN_ID, TOPIC, count_by_value
 
 POSTS_STEM = "synthetic_posts"
@@ -66,7 +66,7 @@ def scrub_secrets(value: Any) -> Any:
 
 def find_run_dirs(run_ids: Sequence[str], root: str | Path = "runs") -> list[Path]:
     """The run directories directly under `root` whose run id is one of `run_ids`, sorted by path."""
-    from synth.store import STORE_FILE, RunStore
+    from synth.generate.store import STORE_FILE, RunStore
 
     wanted, found = set(run_ids), []
     root = Path(root)
@@ -95,7 +95,7 @@ def run_manifests(run_dirs: Sequence[str | Path]) -> list[dict[str, Any]]:
 
 def run_prompts(run_dirs: Sequence[str | Path]) -> list[dict[str, Any]]:
     """Every planned call of the runs with its exact prompt, in plan order."""
-    from synth.store import RunStore, request_to_json
+    from synth.generate.store import RunStore, request_to_json
 
     rows = []
     for run_dir in run_dirs:
@@ -119,7 +119,7 @@ def run_costs(run_dirs: Sequence[str | Path]) -> pd.DataFrame:
     Read straight from the run store's `calls` table (opened read-only), which records tokens, cost and
     latency of every call, including failed ones that made no post.
     """
-    from synth.store import STORE_FILE, RunStore
+    from synth.generate.store import STORE_FILE, RunStore
 
     frames = []
     for run_dir in run_dirs:
@@ -254,7 +254,7 @@ def bundle_bytes(
 
     Args:
         synthetic: the synthetic posts.
-        report_html: the standalone report (`synth.report.build_report`).
+        report_html: the standalone report (`synth.report.html.build_report`).
         run_dirs: the run directories the posts came from; none when they were loaded from a file.
         metrics: the metrics.json dict, written as `metrics.json` when given.
         leaderboard: the scored leaderboard, summarised in the dataset card.
@@ -338,9 +338,9 @@ def make_artifacts(
     Raises:
         InputError: empty posts, or a run directory that holds no run.
     """
-    from synth.leaderboard import build_leaderboard
+    from synth.metrics.leaderboard import build_leaderboard
     from synth.metrics.lexical import compare_lexical
-    from synth.report import build_report
+    from synth.report.html import build_report
 
     notes = []
     if metrics is None and all_metrics:

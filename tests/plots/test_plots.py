@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synth.plots import SOURCE_COLORS, coverage_chart, escape_label, hover_text, projection_scatter
+from synth.plots.embeddings import SOURCE_COLORS, coverage_chart, escape_label, hover_text, projection_scatter
 
 
 @pytest.fixture

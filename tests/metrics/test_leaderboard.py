@@ -8,7 +8,7 @@ import pytest
 from scipy.stats import ks_2samp
 
 from synth.errors import InputError
-from synth.leaderboard import ALL, COMPONENTS, build_leaderboard, ks_statistic, score_posts
+from synth.metrics.leaderboard import ALL, COMPONENTS, build_leaderboard, ks_statistic, score_posts
 
 WORDS = [
     "vaccine", "dose", "clinic", "booked", "arm", "sore", "today", "tomorrow", "finally", "nurse", "queue", "friends",

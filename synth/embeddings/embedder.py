@@ -21,8 +21,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from synth.cache import CACHE_ENV, cache_dir
 from synth.errors import ConfigError
+from synth.paths import CACHE_ENV, cache_dir
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from synth.metrics.lexical import compare_lexical
-from synth.scorecard import AMBER, GREEN, GREY, RED, SCORECARD_METRICS, rate, scorecard, size_factors
+from synth.metrics.scorecard import AMBER, GREEN, GREY, RED, SCORECARD_METRICS, rate, scorecard, size_factors
 
 
 def test_rate_thresholds() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synth.embeddings import (
+from synth.embeddings.embedder import (
     CachedEmbedder,
     Embedder,
     HashingEmbedder,

@@ -137,7 +137,7 @@ def coverage_chart(clusters: pd.DataFrame, *, max_clusters: int = 30) -> go.Figu
     """Share of real vs synthetic posts in each real cluster, the gaps first.
 
     Args:
-        clusters: `synth.coverage.CoverageReport.clusters`: columns `cluster`, `label`, `real_share`,
+        clusters: `synth.metrics.coverage_gaps.CoverageReport.clusters`: columns `cluster`, `label`, `real_share`,
             `synthetic_share`, `is_gap`.
         max_clusters: show at most this many clusters (largest coverage gaps first).
     """

@@ -7,8 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synth.errors import ConfigError, InputError
-from synth.projection import (
+from synth.embeddings.projection import (
     PCAProjection,
     TSNEProjection,
     UMAPProjection,
@@ -17,6 +16,7 @@ from synth.projection import (
     make_projection,
     project,
 )
+from synth.errors import ConfigError, InputError
 
 
 @pytest.fixture(scope="module")

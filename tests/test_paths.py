@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from synth.cache import cache_dir
 from synth.generate.cache import default_cache_path
+from synth.paths import cache_dir
 
 
 def test_cache_dir_follows_the_variable_and_ignores_a_blank_one(

@@ -23,7 +23,7 @@ import pandas as pd
 from synth import schema
 from synth.errors import InputError
 from synth.text import URL_RE
-from synth.topics import TopicSpec
+from synth.topics.model import TopicSpec
 
 GAP_TOPIC_PREFIX = "gap-"
 

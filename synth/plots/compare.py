@@ -99,7 +99,7 @@ def leaderboard_heatmap(cells: pd.DataFrame) -> go.Figure:
     """Models (rows) x platforms (columns), coloured by headline score, each cell labelled with its interval.
 
     Args:
-        cells: `synth.leaderboard.Leaderboard.cells`.
+        cells: `synth.metrics.leaderboard.Leaderboard.cells`.
     """
     scores = cells.pivot(index="model", columns="platform", values="score")
     low = cells.pivot(index="model", columns="platform", values="score_low").reindex_like(scores)

@@ -11,10 +11,10 @@ import pytest
 
 import tests.generate.doubles  # noqa: F401  (registers the `double` test backend, as real backends register)
 from synth.errors import InputError
-from synth.export import BUNDLE_FILES, bundle_bytes, dataset_card, run_costs, scrub_secrets, write_bundle
 from synth.generate import GenerationConfig, ModelConfig, plan_run, run_generation
-from synth.leaderboard import build_leaderboard
-from synth.topics import TopicSpec
+from synth.metrics.leaderboard import build_leaderboard
+from synth.report.bundle import BUNDLE_FILES, bundle_bytes, dataset_card, run_costs, scrub_secrets, write_bundle
+from synth.topics.model import TopicSpec
 
 TOPICS = (TopicSpec("t1", "coffee", ("espresso", "latte")), TopicSpec("t2", "trains", ("delay", "commute")))
 
@@ -142,8 +142,8 @@ def test_cli_report_from_a_run_directory(run, real_posts: pd.DataFrame, tmp_path
 
 
 def test_find_run_dirs_and_as_synthetic(run, tmp_path: Path) -> None:
-    from synth.export import find_run_dirs
     from synth.io import as_synthetic, load_posts
+    from synth.report.bundle import find_run_dirs
 
     assert find_run_dirs([run.run_id], run.run_dir.parent) == [run.run_dir]
     assert find_run_dirs(["another-run"], run.run_dir.parent) == []

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synth.coverage import TargetedPlan, default_n_clusters, find_coverage_gaps, plan_for_gaps
 from synth.errors import InputError
+from synth.metrics.coverage_gaps import TargetedPlan, default_n_clusters, find_coverage_gaps, plan_for_gaps
 
 TEXTS = {
     0: ["vaccine dose booked today", "second vaccine dose done", "vaccine dose side effects mild"],

@@ -11,7 +11,7 @@ Strategies (the `strategy` argument of `render_prompt`):
 Real posts are data: they sit between `<post>` and `</post>` (or after a `### Post N` line), and any
 delimiter-like text inside them is neutralised so a post cannot close its own block.
 Real posts carry their topic id in the `topic` column (`synth.schema.TOPIC`). Answers in these formats
-(one post, a numbered list, `### Post N` blocks) are split by `synth.parsing.parse_posts`.
+(one post, a numbered list, `### Post N` blocks) are split by `synth.generate.parsing.parse_posts`.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from synth import schema
 from synth.backends.base import GenerationOptions, Message, Request
 from synth.errors import ConfigError, InputError
 from synth.platforms import get_platform
-from synth.style_profile import StyleProfile, pct, style_profile, topic_mask
-from synth.topics import TopicSpec
+from synth.prompts.style import StyleProfile, pct, style_profile, topic_mask
+from synth.topics.model import TopicSpec
 
 TOPIC = "topic"
 PLATFORM_AWARE = "platform-aware"

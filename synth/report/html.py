@@ -32,27 +32,27 @@ from plotly.offline import get_plotlyjs
 
 from synth import __version__
 from synth.errors import InputError
-from synth.leaderboard import Leaderboard
+from synth.metrics.leaderboard import Leaderboard
 from synth.metrics.lexical import lexical_features
-from synth.plots_compare import feature_distribution_figure, leaderboard_bars, leaderboard_heatmap
+from synth.metrics.scorecard import AMBER_MAX_RATIO, GREEN_MAX_RATIO, scorecard
+from synth.plots.compare import feature_distribution_figure, leaderboard_bars, leaderboard_heatmap
 from synth.schema import MODEL, PLATFORM, TEXT
-from synth.scorecard import AMBER_MAX_RATIO, GREEN_MAX_RATIO, scorecard
 
 SECTIONS: tuple[str, ...] = ("summary", "configuration", "leaderboard", "metrics", "figures", "samples",
                              "definitions")
 METRIC_SECTIONS: tuple[str, ...] = ("lexical", "semantic", "multiplatform", "privacy")
 # Modules whose DEFINITIONS the report and the definitions page show, in this order.
 DEFINITION_MODULES: dict[str, str] = {
-    "Leaderboard score": "synth.leaderboard",
+    "Leaderboard score": "synth.metrics.leaderboard",
     "Lexical": "synth.metrics.lexical",
     "Semantic": "synth.metrics.semantic",
     "Multi-platform": "synth.metrics.multiplatform",
     "Privacy and quality": "synth.metrics.privacy",
-    "Scorecard": "synth.scorecard",
+    "Scorecard": "synth.metrics.scorecard",
 }
 SIDES: tuple[str, ...] = ("real", "synthetic", "baseline")
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
-TEMPLATE_NAME = "report.html.j2"  # in synth/templates/
+TEMPLATE_NAME = "report.html.j2"  # in synth/report/templates/
 
 
 def metric_definitions() -> dict[str, dict[str, str]]:
@@ -208,7 +208,7 @@ def build_report(
         real, synthetic: the posts compared (canonical schema).
         metrics: a metrics.json dict (`synth evaluate`); sections absent from it are listed as not computed.
         manifest: the run manifest (`synth.generate.manifest`), or None when the posts came from a file.
-        leaderboard: a scored leaderboard (`synth.leaderboard.build_leaderboard`), or None to leave it out.
+        leaderboard: a scored leaderboard (`synth.metrics.leaderboard.build_leaderboard`), or None to leave it out.
         samples_per_platform: real and synthetic posts shown per platform.
         seed: seed of the samples and of the real halves drawn in the figures.
         title: the document title.
@@ -334,6 +334,6 @@ def _leaderboard_rows(leaderboard: Leaderboard | None) -> list[dict[str, str]]:
 
 def _template() -> jinja2.Template:
     # Autoescaping on for every name, whatever its extension: all user text in the report is escaped.
-    environment = jinja2.Environment(loader=jinja2.PackageLoader("synth", "templates"), autoescape=True,
+    environment = jinja2.Environment(loader=jinja2.PackageLoader("synth.report", "templates"), autoescape=True,
                                      undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     return environment.get_template(TEMPLATE_NAME)

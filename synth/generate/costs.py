@@ -1,6 +1,6 @@
 """Token prices and what calls cost.
 
-Prices live in a TOML table (`synth/prices.toml`, USD per million tokens) that users can edit or replace
+Prices live in a TOML table (`synth/generate/prices.toml`, USD per million tokens) that users can edit or replace
 with their own file. Local models cost nothing. A model with no price has an unknown cost (None), never
 a silent zero: a budget cannot be enforced on it, and `require_prices` says how to fix that.
 

@@ -11,8 +11,8 @@ import pytest
 from plotly.offline import get_plotlyjs
 
 from synth.errors import InputError
-from synth.leaderboard import build_leaderboard
-from synth.report import SECTIONS, build_report, flatten_metrics, metric_definitions, sample_posts, write_report
+from synth.metrics.leaderboard import build_leaderboard
+from synth.report.html import SECTIONS, build_report, flatten_metrics, metric_definitions, sample_posts, write_report
 from tests.support import launch_chromium
 
 HOSTILE = '<script>alert("x")</script> <a href="https://evil.example/p">click</a> <img src=https://evil.example/i>'
@@ -173,7 +173,7 @@ def test_cli_writes_the_report_and_the_bundle(real: pd.DataFrame, synthetic: pd.
     import zipfile
 
     from synth.cli import main
-    from synth.export import BUNDLE_FILES
+    from synth.report.bundle import BUNDLE_FILES
 
     real.to_csv(tmp_path / "real.csv", index=False)
     synthetic.to_csv(tmp_path / "synthetic.csv", index=False)
@@ -238,8 +238,8 @@ def test_report_opens_offline_in_a_browser_without_any_request(html: str, tmp_pa
 
 @pytest.mark.slow
 def test_all_metrics_fill_every_section(real: pd.DataFrame, synthetic: pd.DataFrame) -> None:
-    from synth.embeddings import HashingEmbedder
-    from synth.export import make_artifacts
+    from synth.embeddings.embedder import HashingEmbedder
+    from synth.report.bundle import make_artifacts
 
     two_models = synthetic.assign(model=["a" if i % 2 else "b" for i in range(len(synthetic))])
     artifacts = make_artifacts(real, two_models, n_boot=0, all_metrics=True, embedder=HashingEmbedder(64))

@@ -51,7 +51,7 @@ _TRAILER_RE = re.compile(
     re.IGNORECASE,
 )
 _FENCE_RE = re.compile(r"^```[\w-]*\s*\n(.*?)\n?```\s*$", re.DOTALL)
-# `---` rules, and the `### Post N` headers of completion prompts (synth.prompts).
+# `---` rules, and the `### Post N` headers of completion prompts (synth.prompts.render).
 _SEPARATOR_RE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,}|={3,}|#{3,}\s*post\s*\d*)\s*$", re.IGNORECASE)
 _QUOTE_PAIRS = {'"': '"', "“": "”", "'": "'", "‘": "’", "«": "»", "„": "“"}
 _JSON_TEXT_KEYS = ("text", "post", "content", "tweet", "body", "message")
@@ -111,7 +111,7 @@ def parse_posts(
         n_expected: posts asked for. With 1, a plain answer is one post (line breaks kept); with more, the
             answer is split at list markers, `---` separators or, failing those, blank lines.
         expect_json: JSON was asked for; it is also recognised unasked when the answer is JSON.
-        instructions: the prompt's instructions without its examples (`synth.prompts.instruction_text`);
+        instructions: the prompt's instructions without its examples (`synth.prompts.render.instruction_text`);
             items that only echo them are dropped and counted.
 
     Returns:

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from synth.cache import CACHE_ENV, cache_dir
 from synth.errors import ConfigError, InputError
+from synth.paths import CACHE_ENV, cache_dir
 
 PCA = "pca"
 UMAP = "umap"

@@ -12,7 +12,7 @@ from synth.platforms import get_platform
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-    from synth.topics import TopicSet
+    from synth.topics.model import TopicSet
 
 
 def topic_platform_heatmap(topic_set: TopicSet, *, normalise: bool = False) -> go.Figure:

@@ -1,0 +1,1 @@
+"""Plotly figures, one module per screen; each function returns a Figure."""

@@ -1,0 +1,1 @@
+"""Topics the platforms share: model.py (TopicSpec, TopicSet, edits), discovery with BERTopic."""
