@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench
+.PHONY: setup run test test-fast lint bench
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: setup
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 		(apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || true; }
 	$(PY) -m pytest
+
+# While you work: everything but the slow tests (real models, servers, UMAP) and the browser.
+test-fast: setup
+	$(PY) -m pytest -m "not slow and not e2e"
 
 lint: setup
 	$(PY) -m ruff check synth ui pages app.py tests benchmarks

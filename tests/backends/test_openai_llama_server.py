@@ -21,8 +21,10 @@ def test_chat_through_the_compatible_server_from_two_event_loops(llama_server):
     first = asyncio.run(backend.generate(request))
     second = asyncio.run(backend.generate(request))
     asyncio.run(backend.aclose())
-    assert first.text.strip() and second.text == first.text  # same seed, same server
-    assert first.input_tokens > 10 and 0 < first.output_tokens <= 8
+    # Both loops get an answer; the text may differ (llama.cpp's KV cache reuse changes sampling).
+    for completion in (first, second):
+        assert completion.text.strip()
+        assert completion.input_tokens > 10 and 0 < completion.output_tokens <= 8
     assert first.model_version  # the server names the model it ran
     assert backend.describe()["base_url"] == llama_server
 
