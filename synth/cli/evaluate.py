@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
+
+from synth.schema import PLATFORM
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -28,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from synth.errors import InputError
-    from synth.metrics.evaluate import evaluate, load_posts_file, summary_lines
+    from synth.io import load_posts_file
+    from synth.metrics.evaluate import evaluate
 
     out = Path(args.out)
     if out.exists() and not out.is_dir():
@@ -42,3 +46,64 @@ def run(args: argparse.Namespace) -> int:
     print("\n".join(summary_lines(metrics)))
     print(f"wrote {target}")
     return 0
+
+
+def summary_lines(metrics: dict[str, Any]) -> list[str]:
+    """A short human summary of metrics.json: counts, then a few headline numbers beside their baseline."""
+    meta = metrics["meta"]
+    counts = meta["counts"]
+    lines = [
+        f"real posts: {counts['real']['total']:,} ({_platform_counts(counts['real'])}); synthetic posts: "
+        f"{counts['synthetic']['total']:,} ({_platform_counts(counts['synthetic'])}); "
+        f"embedder {meta['embedder']['name']}",
+    ]
+    semantic = metrics["semantic"].get("all", {})
+    lexical = metrics["lexical"].get("all", {})
+    headline = [
+        ("classifier AUC (0.5 = indistinguishable)", semantic, "classifier_auc"),
+        ("nearest-real cosine, mean", semantic, "nearest_real_cosine_mean"),
+        ("precision", semantic, "precision"),
+        ("recall", semantic, "recall"),
+        ("coverage", semantic, "coverage"),
+        ("Frechet distance (lower is closer)", semantic, "frechet_distance"),
+        ("MAUVE", semantic, "mauve"),
+        ("unigram JSD (lower is closer)", lexical, "unigram_jsd"),
+        ("length KS, characters (lower is closer)", lexical, "chars_ks"),
+    ]
+    lines.append(f"{'metric (all posts)':<44} {'synthetic':>10} {'baseline':>10}")
+    for label, section, key in headline:
+        if key in section:
+            lines.append(f"{label:<44} {_number(section[key]):>10} {_number(section.get(key + '_baseline')):>10}")
+    if semantic.get("mauve") is not None and not semantic.get("mauve_reliable"):
+        lines.append("  (MAUVE unreliable: fewer than 1,000 posts on a side)")
+    recognisability = metrics["multiplatform"].get("recognisability", {})
+    if recognisability.get("ratio") is not None:
+        lines.append(
+            f"platform recognisability: real {_number(recognisability['real'])}, synthetic "
+            f"{_number(recognisability['synthetic'])}, ratio {_number(recognisability['ratio'])}"
+        )
+    copies = metrics["privacy"].get("copies", {}).get("any", {})
+    if copies:
+        count, rate = copies.get("count", 0), _number(copies.get("rate"))
+        lines.append(f"copies of real posts (exact or near): {count:,} (rate {rate})")
+    for key, block in metrics.items():
+        if key.startswith("by_"):
+            for value, sub in block.items():
+                auc = sub["semantic"].get("all", {}).get("classifier_auc")
+                lines.append(f"{key[3:]} {value}: {sub['meta']['counts']['synthetic']['total']:,} posts, "
+                             f"classifier AUC {_number(auc)}")
+    return lines
+
+
+
+
+def _platform_counts(counts: dict[str, Any]) -> str:
+    return ", ".join(f"{platform} {count:,}" for platform, count in counts.get(f"by_{PLATFORM}", {}).items())
+
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return str(value)
+    return f"{value:.3f}" if isinstance(value, float) else str(value)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from synth.io.canonical import as_synthetic
 from synth.io.limits import MAX_ROWS, MAX_TEXT_CHARS, MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
-from synth.io.loader import LoadedFile, RawFile, combine, load_files, load_posts, read_file
+from synth.io.loader import LoadedFile, RawFile, combine, load_files, load_posts, load_posts_file, read_file
 from synth.io.mapping import ROLES, ColumnMapping
 from synth.io.validation import FileReport, IngestReport, platform_stats
 from synth.io.write import EXPORT_FORMATS, posts_to_bytes, write_posts
@@ -34,6 +34,7 @@ __all__ = [
     "combine",
     "load_files",
     "load_posts",
+    "load_posts_file",
     "platform_stats",
     "posts_to_bytes",
     "read_file",

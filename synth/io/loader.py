@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from synth import schema
 from synth.errors import InputError
-from synth.io.canonical import to_canonical
+from synth.io.canonical import as_synthetic, to_canonical
 from synth.io.delimited import read_delimited
 from synth.io.detect import Source, detect_format, read_source
 from synth.io.jsonish import read_json
@@ -109,6 +110,19 @@ def load_posts(source: Source, *, name: str | None = None, text_column: str | No
     raw = read_file(source, name=name)
     mapping = raw.mapping.with_overrides(text=text_column, platform=platform_column, post_id=id_column)
     return raw.to_posts(mapping, platform=platform)
+
+
+def load_posts_file(path: str | Path, *, synthetic: bool) -> pd.DataFrame:
+    """Read a file of posts (format and columns guessed), for evaluation.
+
+    A synthetic file is marked with `as_synthetic`: its own model/run columns are restored and every row's
+    `source` is `synthetic`.
+
+    Raises:
+        InputError: the file cannot be read (the message says why and how to fix it).
+    """
+    posts = load_posts(Path(path)).posts
+    return as_synthetic(posts) if synthetic else posts
 
 
 def combine(files: list[LoadedFile]) -> tuple[pd.DataFrame, IngestReport]:

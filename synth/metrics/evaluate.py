@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection
-from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -31,6 +30,7 @@ import pandas as pd
 from synth.embeddings.embedder import Embedder, get_default_embedder
 from synth.errors import InputError
 from synth.jsonable import json_ready
+from synth.metrics.reference import Reference, fit_reference
 from synth.schema import MODEL, PLATFORM, SOURCE, TEXT, count_by_value
 
 SECTIONS: tuple[str, ...] = ("lexical", "semantic", "multiplatform", "privacy", "meta")
@@ -46,6 +46,7 @@ def evaluate(
     seed: int = 0,
     by: str | None = None,
     example_ids: Collection[str] | None = None,
+    reference: Reference | None = None,
 ) -> dict[str, Any]:
     """Compute metrics.json for synthetic against real posts (layout in the module docstring).
 
@@ -57,6 +58,9 @@ def evaluate(
         seed: seed of the real-vs-real halves and of every sampled step (classifiers, MAUVE).
         by: a column of `synthetic` to also report each value of separately (typically `model`).
         example_ids: post_ids of the real posts shown as few-shot examples (privacy reports their copies apart).
+        reference: the real posts already fitted (`synth.metrics.reference.Reference` of `real` with `seed`;
+            its embeddings are used when it holds them); fitted here when None. Either way the real posts are
+            tokenised once for every block.
 
     Returns:
         The metrics as a JSON-ready dict.
@@ -72,14 +76,14 @@ def evaluate(
             "Drop --by or name one of these."
         )
     embedder = embedder or get_default_embedder()
+    reference = fit_reference(real, seed=seed, reference=reference)
     timings: dict[str, float] = {}
-    real_vectors = _timed(timings, "embed_real", lambda: embedder.embed(_texts(real)))
+    if reference.vectors is None:
+        vectors = _timed(timings, "embed_real", lambda: embedder.embed(_texts(real)))
+        reference = reference.with_vectors(vectors)
     synthetic_vectors = _timed(timings, "embed_synthetic", lambda: embedder.embed(_texts(synthetic)))
-
-    from synth.metrics.lexical import lexical_features
-
-    real_features = _timed(timings, "lexical_features_real", lambda: lexical_features(real))
-    context = _Context(real, real_vectors, real_features, embedder, seed, example_ids)
+    _timed(timings, "lexical_features_real", lambda: reference.features)
+    context = _Context(reference, embedder, example_ids)
     result = context.block(synthetic, synthetic_vectors, timings)
     if by is not None:
         values = synthetic[by].astype("string").fillna(MISSING_VALUE).to_numpy(dtype=object)
@@ -95,12 +99,12 @@ def evaluate(
 
 
 class _Context:
-    """What every block shares: the real posts, their embeddings and features, and the settings."""
+    """What every block shares: the fitted real posts (with their embeddings) and the settings."""
 
-    def __init__(self, real: pd.DataFrame, real_vectors: np.ndarray, real_features: pd.DataFrame,
-                 embedder: Embedder, seed: int, example_ids: Collection[str] | None) -> None:
-        self.real, self.real_vectors, self.real_features = real, real_vectors, real_features
-        self.embedder, self.seed, self.example_ids = embedder, seed, example_ids
+    def __init__(self, reference: Reference, embedder: Embedder, example_ids: Collection[str] | None) -> None:
+        self.reference, self.embedder, self.example_ids = reference, embedder, example_ids
+        self.real, self.seed = reference.posts, reference.seed
+        self.real_vectors: np.ndarray = reference.vectors if reference.vectors is not None else np.zeros((0, 0))
 
     def block(self, synthetic: pd.DataFrame, synthetic_vectors: np.ndarray, timings: dict[str, float]) -> dict:
         from synth.metrics.lexical import compare_lexical, lexical_features
@@ -108,16 +112,19 @@ class _Context:
         from synth.metrics.privacy import privacy_report
         from synth.metrics.semantic import compare_semantic
 
-        real, seed = self.real, self.seed
+        real, seed, reference = self.real, self.seed, self.reference
         block: dict[str, Any] = {}
-        block["lexical"] = _timed(timings, "lexical", lambda: compare_lexical(real, synthetic, seed=seed))
+        block["lexical"] = _timed(timings, "lexical", lambda: compare_lexical(
+            real, synthetic, seed=seed, reference=reference,
+        ))
         block["semantic"] = _timed(timings, "semantic", lambda: compare_semantic(
             real, synthetic, real_embeddings=self.real_vectors, synthetic_embeddings=synthetic_vectors, seed=seed,
+            reference=reference,
         ))
         synthetic_features = _timed(timings, "lexical_features_synthetic", lambda: lexical_features(synthetic))
         block["multiplatform"] = _timed(timings, "multiplatform", lambda: compare_multiplatform(
             real, synthetic, real_embeddings=self.real_vectors, synthetic_embeddings=synthetic_vectors, seed=seed,
-            real_features=self.real_features, synthetic_features=synthetic_features,
+            synthetic_features=synthetic_features, reference=reference,
         ))
         block["privacy"] = _timed(timings, "privacy", lambda: privacy_report(
             real, synthetic, example_ids=self.example_ids, embeddings=(self.real_vectors, synthetic_vectors),
@@ -130,68 +137,6 @@ class _Context:
             "timings_s": {key: round(value, 3) for key, value in timings.items()},
         }
         return block
-
-
-def load_posts_file(path: str | Path, *, synthetic: bool) -> pd.DataFrame:
-    """Read a file of posts with synth.io for evaluation.
-
-    A synthetic file is marked with `synth.io.as_synthetic`: its own model/run columns are restored and every
-    row's `source` is `synthetic`.
-
-    Raises:
-        InputError: the file cannot be read (the message says why and how to fix it).
-    """
-    from synth.io import as_synthetic, load_posts
-
-    posts = load_posts(Path(path)).posts
-    return as_synthetic(posts) if synthetic else posts
-
-
-def summary_lines(metrics: dict[str, Any]) -> list[str]:
-    """A short human summary of metrics.json: counts, then a few headline numbers beside their baseline."""
-    meta = metrics["meta"]
-    counts = meta["counts"]
-    lines = [
-        f"real posts: {counts['real']['total']:,} ({_platform_counts(counts['real'])}); synthetic posts: "
-        f"{counts['synthetic']['total']:,} ({_platform_counts(counts['synthetic'])}); "
-        f"embedder {meta['embedder']['name']}",
-    ]
-    semantic = metrics["semantic"].get("all", {})
-    lexical = metrics["lexical"].get("all", {})
-    headline = [
-        ("classifier AUC (0.5 = indistinguishable)", semantic, "classifier_auc"),
-        ("nearest-real cosine, mean", semantic, "nearest_real_cosine_mean"),
-        ("precision", semantic, "precision"),
-        ("recall", semantic, "recall"),
-        ("coverage", semantic, "coverage"),
-        ("Frechet distance (lower is closer)", semantic, "frechet_distance"),
-        ("MAUVE", semantic, "mauve"),
-        ("unigram JSD (lower is closer)", lexical, "unigram_jsd"),
-        ("length KS, characters (lower is closer)", lexical, "chars_ks"),
-    ]
-    lines.append(f"{'metric (all posts)':<44} {'synthetic':>10} {'baseline':>10}")
-    for label, section, key in headline:
-        if key in section:
-            lines.append(f"{label:<44} {_number(section[key]):>10} {_number(section.get(key + '_baseline')):>10}")
-    if semantic.get("mauve") is not None and not semantic.get("mauve_reliable"):
-        lines.append("  (MAUVE unreliable: fewer than 1,000 posts on a side)")
-    recognisability = metrics["multiplatform"].get("recognisability", {})
-    if recognisability.get("ratio") is not None:
-        lines.append(
-            f"platform recognisability: real {_number(recognisability['real'])}, synthetic "
-            f"{_number(recognisability['synthetic'])}, ratio {_number(recognisability['ratio'])}"
-        )
-    copies = metrics["privacy"].get("copies", {}).get("any", {})
-    if copies:
-        count, rate = copies.get("count", 0), _number(copies.get("rate"))
-        lines.append(f"copies of real posts (exact or near): {count:,} (rate {rate})")
-    for key, block in metrics.items():
-        if key.startswith("by_"):
-            for value, sub in block.items():
-                auc = sub["semantic"].get("all", {}).get("classifier_auc")
-                lines.append(f"{key[3:]} {value}: {sub['meta']['counts']['synthetic']['total']:,} posts, "
-                             f"classifier AUC {_number(auc)}")
-    return lines
 
 
 def _check(posts: pd.DataFrame, name: str) -> None:
@@ -220,15 +165,3 @@ def _counts(posts: pd.DataFrame) -> dict[str, Any]:
             values = posts[column].astype("string").fillna(MISSING_VALUE)
             out[f"by_{column}"] = count_by_value(values)
     return out
-
-
-def _platform_counts(counts: dict[str, Any]) -> str:
-    return ", ".join(f"{platform} {count:,}" for platform, count in counts.get(f"by_{PLATFORM}", {}).items())
-
-
-def _number(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return str(value)
-    return f"{value:.3f}" if isinstance(value, float) else str(value)

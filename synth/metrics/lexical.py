@@ -35,8 +35,8 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import ks_2samp
 
 from synth.errors import InputError
-from synth.metrics.baseline import split_positions
 from synth.metrics.lexical_posts import COUNTED_KINDS, AnalysedPosts, analyse_posts, distinct_ngrams, top_counts
+from synth.metrics.reference import Reference, fit_reference
 from synth.schema import PLATFORM
 
 ALL = "all"
@@ -171,7 +171,7 @@ def top_items(posts: pd.DataFrame | pd.Series, kind: str, k: int = 20) -> pd.Dat
 
 
 def compare_lexical(
-    real: pd.DataFrame, synthetic: pd.DataFrame, *, seed: int = 0, top_k: int = 20
+    real: pd.DataFrame, synthetic: pd.DataFrame, *, seed: int = 0, top_k: int = 20, reference: Reference | None = None
 ) -> dict[str, dict[str, Any]]:
     """Lexical metrics of real vs synthetic posts, per platform and overall, beside the real-vs-real baseline.
 
@@ -180,6 +180,8 @@ def compare_lexical(
         synthetic: synthetic posts (`text` and `platform` columns). Not modified.
         seed: seed of the real-vs-real split.
         top_k: how many top hashtags / emoji the Jaccard overlaps compare.
+        reference: the real posts already fitted (`synth.metrics.reference.Reference` of `real` with `seed`),
+            so they are not tokenised again; fitted here when None.
 
     Returns:
         {group: {metric: {"real", "synthetic", "baseline"} or number}}: see the module docstring.
@@ -194,11 +196,12 @@ def compare_lexical(
             raise InputError(f"{name}: no '{PLATFORM}' column. Load them with synth.io.load_posts, which adds it.")
         if frame.empty:
             raise InputError(f"{name}: the table is empty. Load at least one post.")
-    real_analysed = analyse_posts(real, "real posts")
+    reference = fit_reference(real, seed=seed, reference=reference)
+    real_analysed = reference.analysed
     synthetic_analysed = analyse_posts(synthetic, "synthetic posts")
     real_platforms = real[PLATFORM].astype("string").fillna(UNKNOWN_PLATFORM).to_numpy()
     synthetic_platforms = synthetic[PLATFORM].astype("string").fillna(UNKNOWN_PLATFORM).to_numpy()
-    held_in, held_out = split_positions(real, seed=seed)
+    held_in, held_out = reference.halves
 
     groups = [ALL, *sorted(set(real_platforms) | set(synthetic_platforms))]
     result: dict[str, dict[str, Any]] = {}

@@ -16,6 +16,7 @@ Every value is JSON-ready (floats, ints, None, never NaN); `DEFINITIONS` says ho
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,8 +29,9 @@ from synth.metrics._geometry import (
     posts_and_vectors,
     small_linear_algebra,
 )
-from synth.metrics.baseline import split_positions
+from synth.metrics.reference import Reference, fit_reference
 from synth.schema import TEXT, TOPIC
+from synth.text import count_features
 
 # Lexical features of the fingerprint: per-post columns of synth.metrics.lexical.lexical_features.
 FINGERPRINT_FEATURES: tuple[str, ...] = (
@@ -99,6 +101,7 @@ def compare_multiplatform(
     seed: int = 0,
     real_features: pd.DataFrame | None = None,
     synthetic_features: pd.DataFrame | None = None,
+    reference: Reference | None = None,
 ) -> dict[str, Any]:
     """Multi-platform metrics of synthetic against real posts (see the module docstring).
 
@@ -111,6 +114,8 @@ def compare_multiplatform(
         real_features: per-post lexical features of `real` when already computed (rows aligned); else
             computed with synth.metrics.lexical.lexical_features.
         synthetic_features: the same for `synthetic`.
+        reference: the real posts already fitted (`synth.metrics.reference.Reference` of `real` with `seed`):
+            their features, marker counts and halves are taken from it rather than computed again.
 
     Returns:
         `{"platforms": {"real": [...], "synthetic": [...], "shared": [...]}, "fingerprint": {...},
@@ -122,47 +127,64 @@ def compare_multiplatform(
     """
     real_vectors, real_platforms = posts_and_vectors(real, real_embeddings, "real")
     synthetic_vectors, synthetic_platforms = posts_and_vectors(synthetic, synthetic_embeddings, "synthetic")
-    first, second = split_positions(real, seed=seed)
+    reference = fit_reference(real, seed=seed, reference=reference)
+    first, second = reference.halves
 
-    if real_features is None or synthetic_features is None:
+    if real_features is None:
+        real_features = reference.features
+    if synthetic_features is None:
         from synth.metrics.lexical import lexical_features
 
-        real_features = lexical_features(real)
         synthetic_features = lexical_features(synthetic)
-    real_matrix = real_features.loc[:, list(FINGERPRINT_FEATURES)].to_numpy(dtype=float)
-    synthetic_matrix = synthetic_features.loc[:, list(FINGERPRINT_FEATURES)].to_numpy(dtype=float)
-    real_counts = _count_matrix(real)
-    synthetic_counts = _count_matrix(synthetic)
-    real_topics = _topics(real)
-    shared = sorted(set(real_platforms) & set(synthetic_platforms))
+    real_side = _Side(real_vectors, real_platforms, _fingerprint_matrix(real_features), _count_matrix(reference.counts))
+    synthetic_side = _Side(synthetic_vectors, synthetic_platforms, _fingerprint_matrix(synthetic_features),
+                           _count_matrix(count_features(synthetic[TEXT])))
+    return json_ready(_sections(real_side, synthetic_side, _topics(real), first, second, seed=seed))
 
-    return json_ready({
+
+@dataclass(frozen=True)
+class _Side:
+    """What the sections need of one set of posts, one row per post: unit embeddings, platforms, fingerprint
+    features and log marker counts."""
+
+    vectors: np.ndarray
+    platforms: np.ndarray
+    fingerprint: np.ndarray
+    counts: np.ndarray
+
+
+def _sections(real: _Side, synthetic: _Side, real_topics: np.ndarray, first: np.ndarray, second: np.ndarray, *,
+              seed: int) -> dict[str, Any]:
+    """Every section of `compare_multiplatform`; the real halves at positions `first` and `second` give the
+    baselines."""
+    return {
         "platforms": {
-            "real": sorted(set(real_platforms)), "synthetic": sorted(set(synthetic_platforms)), "shared": shared,
+            "real": sorted(set(real.platforms)), "synthetic": sorted(set(synthetic.platforms)),
+            "shared": sorted(set(real.platforms) & set(synthetic.platforms)),
         },
         "fingerprint": _paired(
             fingerprint,
-            (real_matrix, real_platforms), (synthetic_matrix, synthetic_platforms),
-            (real_matrix[first], real_platforms[first]), (real_matrix[second], real_platforms[second]),
-            scale=real_matrix,
+            (real.fingerprint, real.platforms), (synthetic.fingerprint, synthetic.platforms),
+            (real.fingerprint[first], real.platforms[first]), (real.fingerprint[second], real.platforms[second]),
+            scale=real.fingerprint,
         ),
         "recognisability": recognisability(
-            (np.hstack([real_vectors, real_counts]), real_platforms),
-            (np.hstack([synthetic_vectors, synthetic_counts]), synthetic_platforms),
-            first, second, seed=seed, embedding_dim=real_vectors.shape[1],
+            (np.hstack([real.vectors, real.counts]), real.platforms),
+            (np.hstack([synthetic.vectors, synthetic.counts]), synthetic.platforms),
+            first, second, seed=seed, embedding_dim=real.vectors.shape[1],
         ),
         "geometry": _paired(
             geometry,
-            (real_vectors, real_platforms), (synthetic_vectors, synthetic_platforms),
-            (real_vectors[first], real_platforms[first]), (real_vectors[second], real_platforms[second]),
+            (real.vectors, real.platforms), (synthetic.vectors, synthetic.platforms),
+            (real.vectors[first], real.platforms[first]), (real.vectors[second], real.platforms[second]),
         ),
         "topic_platform_coverage": _paired(
             topic_platform_coverage,
-            (real_vectors, real_platforms, real_topics), (synthetic_vectors, synthetic_platforms),
-            (real_vectors[first], real_platforms[first], real_topics[first]),
-            (real_vectors[second], real_platforms[second]),
+            (real.vectors, real.platforms, real_topics), (synthetic.vectors, synthetic.platforms),
+            (real.vectors[first], real.platforms[first], real_topics[first]),
+            (real.vectors[second], real.platforms[second]),
         ),
-    })
+    }
 
 
 # The comparison values of each section that get a `_baseline` sibling (the rest describes one run).
@@ -295,10 +317,13 @@ def _balanced_accuracy(truth: np.ndarray, predicted: np.ndarray) -> float | None
     return float(np.mean([np.mean(predicted[truth == label] == label) for label in np.unique(truth)]))
 
 
-def _count_matrix(posts: pd.DataFrame) -> np.ndarray:
-    from synth.text import count_features
+def _fingerprint_matrix(features: pd.DataFrame) -> np.ndarray:
+    return features.loc[:, list(FINGERPRINT_FEATURES)].to_numpy(dtype=float)
 
-    return np.log1p(count_features(posts[TEXT]).to_numpy(dtype=float))
+
+def _count_matrix(counts: pd.DataFrame) -> np.ndarray:
+    """The recognisability classifier's count features: log(1 + count) of each `count_features` column."""
+    return np.log1p(counts.to_numpy(dtype=float))
 
 
 def _topics(posts: pd.DataFrame) -> np.ndarray:

@@ -30,7 +30,7 @@ from synth.metrics._geometry import (
     posts_and_vectors,
     small_linear_algebra,
 )
-from synth.metrics.baseline import split_positions
+from synth.metrics.reference import Reference, fit_reference
 from synth.schema import TEXT
 
 K_NEIGHBOURS = 5  # Naeem et al. (2020) recommend k = 5 for PRDC; also used for top-k recall
@@ -109,6 +109,7 @@ def compare_semantic(
     real_embeddings: np.ndarray,
     synthetic_embeddings: np.ndarray,
     seed: int = 0,
+    reference: Reference | None = None,
 ) -> dict[str, Any]:
     """Semantic metrics of synthetic against real posts, for all posts and per platform (see module doc).
 
@@ -118,6 +119,8 @@ def compare_semantic(
         real_embeddings: one row per real post, in row order (normalised here if not already).
         synthetic_embeddings: one row per synthetic post, in row order.
         seed: seed of the real halves, of the classifier's sampling and folds, and of MAUVE's k-means.
+        reference: the real posts already fitted (`synth.metrics.reference.Reference` of `real` with `seed`),
+            whose halves are used; fitted here when None.
 
     Returns:
         `{group: {metric: value}}`; see the module docstring. Inputs are not modified.
@@ -130,7 +133,7 @@ def compare_semantic(
     synthetic_vectors, synthetic_platforms = posts_and_vectors(synthetic, synthetic_embeddings, "synthetic")
     real_texts = real[TEXT].astype("string").fillna("").to_numpy()
     synthetic_texts = synthetic[TEXT].astype("string").fillna("").to_numpy()
-    first_half, second_half = split_positions(real, seed=seed)
+    first_half, second_half = fit_reference(real, seed=seed, reference=reference).halves
 
     result: dict[str, dict[str, Any]] = {}
     for group in ["all", *sorted(set(real_platforms) | set(synthetic_platforms))]:

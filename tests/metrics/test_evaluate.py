@@ -9,9 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from synth.cli.evaluate import summary_lines
 from synth.embeddings.embedder import HashingEmbedder
 from synth.errors import InputError
-from synth.metrics.evaluate import SECTIONS, evaluate, load_posts_file, summary_lines
+from synth.io import load_posts_file
+from synth.metrics.evaluate import SECTIONS, evaluate
 
 ROOT = Path(__file__).resolve().parents[2]
 

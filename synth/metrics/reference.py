@@ -1,0 +1,90 @@
+"""The real side of an evaluation, fitted once and handed to every metric, the leaderboard and the report.
+
+Every fidelity number compares synthetic posts with the same real posts, so what is derived from the real
+posts alone is computed here once and shared: their tokens and per-post lexical features
+(`synth.metrics.lexical_posts.analyse_posts`), their marker counts (`synth.text.count_features`), the seeded
+real-vs-real halves (`synth.metrics.baseline.split_positions`) and, when given, their embeddings. Each part is
+computed on first use, so a caller that needs only the halves never tokenises.
+
+Metric functions take an optional `reference=`; without one they fit a Reference of the `real` frame they
+were given, so callers passing plain frames keep working.
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from synth.errors import InputError
+from synth.metrics.baseline import split_positions
+from synth.metrics.lexical_posts import AnalysedPosts, analyse_posts
+from synth.schema import TEXT
+from synth.text import count_features
+
+
+class Reference:
+    """Real posts and what every metric derives from them alone, each part computed once on first use.
+
+    Attributes:
+        posts: the real posts (canonical schema). Not modified.
+        seed: seed of the real-vs-real halves.
+        vectors: one embedding per real post in row order, or None until given (`with_vectors`).
+    """
+
+    def __init__(self, posts: pd.DataFrame, *, seed: int = 0, vectors: np.ndarray | None = None) -> None:
+        if vectors is not None and len(vectors) != len(posts):
+            raise InputError(
+                f"real posts: {len(vectors)} embeddings for {len(posts)} posts. Embed the same posts, in order."
+            )
+        self.posts = posts
+        self.seed = seed
+        self.vectors = vectors
+
+    @cached_property
+    def analysed(self) -> AnalysedPosts:
+        """The real posts tokenised once: the token table and per-post lexical features."""
+        return analyse_posts(self.posts, "real posts")
+
+    @property
+    def features(self) -> pd.DataFrame:
+        """Per-post lexical features (`synth.metrics.lexical.lexical_features` of the real posts)."""
+        return self.analysed.features
+
+    @cached_property
+    def counts(self) -> pd.DataFrame:
+        """Per-post marker counts of `synth.text.count_features` (matches anywhere in the text)."""
+        return count_features(self.posts[TEXT])
+
+    @cached_property
+    def halves(self) -> tuple[np.ndarray, np.ndarray]:
+        """Row positions of the two seeded real halves (`synth.metrics.baseline.split_positions`)."""
+        return split_positions(self.posts, seed=self.seed)
+
+    def with_vectors(self, vectors: np.ndarray) -> Reference:
+        """This reference with the real posts' embeddings added; parts already computed are kept."""
+        if len(vectors) != len(self.posts):
+            raise InputError(
+                f"real posts: {len(vectors)} embeddings for {len(self.posts)} posts. Embed the same posts, in order."
+            )
+        fitted = copy.copy(self)
+        fitted.vectors = vectors
+        return fitted
+
+
+def fit_reference(real: pd.DataFrame, *, seed: int = 0, reference: Reference | None = None) -> Reference:
+    """`reference` when given (checked against `real` and `seed`), else a new Reference of `real`.
+
+    Raises:
+        InputError: the given reference was fitted on other posts (another length) or with another seed.
+    """
+    if reference is None:
+        return Reference(real, seed=seed)
+    if len(reference.posts) != len(real) or reference.seed != seed:
+        raise InputError(
+            f"the reference holds {len(reference.posts)} real posts with seed {reference.seed}, but the metric was "
+            f"given {len(real)} real posts with seed {seed}: fit the reference on the same posts and seed."
+        )
+    return reference

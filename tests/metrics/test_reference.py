@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import synth.metrics.lexical_posts as lexical_posts
+import synth.metrics.multiplatform as multiplatform
+import synth.metrics.reference as reference_module
+from synth.embeddings.embedder import HashingEmbedder
+from synth.errors import InputError
+from synth.metrics.baseline import split_positions
+from synth.metrics.evaluate import evaluate
+from synth.metrics.lexical import compare_lexical, lexical_features
+from synth.metrics.reference import Reference, fit_reference
+from synth.text import count_features
+
+
+def _posts(n: int, prefix: str, **extra: list[str]) -> pd.DataFrame:
+    texts = [f"post {i} about the #vaccine with @clinic{i % 3} 🙂 https://x.co/{i}" for i in range(n)]
+    platforms = ["twitter", "reddit", "youtube"] * (n // 3) + ["twitter"] * (n % 3)
+    return pd.DataFrame({"post_id": [f"{prefix}{i}" for i in range(n)], "platform": platforms, "text": texts,
+                         **extra})
+
+
+def test_parts_match_the_functions_they_stand_for() -> None:
+    real = _posts(31, "r")
+    reference = Reference(real, seed=4)
+    pd.testing.assert_frame_equal(reference.features, lexical_features(real))
+    pd.testing.assert_frame_equal(reference.counts, count_features(real["text"]))
+    for mine, theirs in zip(reference.halves, split_positions(real, seed=4), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    assert reference.vectors is None
+
+
+def test_with_vectors_keeps_what_was_computed_and_checks_the_length() -> None:
+    reference = Reference(_posts(9, "r"))
+    analysed = reference.analysed
+    fitted = reference.with_vectors(np.ones((9, 4)))
+    assert fitted.analysed is analysed and fitted.vectors is not None and reference.vectors is None
+    with pytest.raises(InputError, match="8 embeddings for 9 posts"):
+        reference.with_vectors(np.ones((8, 4)))
+
+
+def test_a_reference_of_other_posts_or_seed_is_refused() -> None:
+    real = _posts(12, "r")
+    with pytest.raises(InputError, match="seed"):
+        compare_lexical(real, _posts(6, "s"), seed=1, reference=Reference(real, seed=2))
+    with pytest.raises(InputError, match="same posts"):
+        fit_reference(real.head(5), reference=Reference(real))
+
+
+def test_lexical_with_a_reference_equals_lexical_without() -> None:
+    real, synthetic = _posts(30, "r"), _posts(12, "s")
+    assert compare_lexical(real, synthetic, seed=2, reference=Reference(real, seed=2)) == compare_lexical(
+        real, synthetic, seed=2
+    )
+
+
+def test_evaluate_by_model_tokenises_the_real_posts_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = _posts(45, "r")
+    synthetic = _posts(24, "s", model=["alpha", "beta"] * 12)
+    tokenised: list[int] = []
+    counted: list[int] = []
+    tokenize_series, count = lexical_posts.tokenize_series, reference_module.count_features
+
+    def spy_tokenize(texts: pd.Series) -> pd.Series:
+        tokenised.append(len(texts))
+        return tokenize_series(texts)
+
+    def spy_count(texts: pd.Series) -> pd.DataFrame:
+        counted.append(len(texts))
+        return count(texts)
+
+    monkeypatch.setattr(lexical_posts, "tokenize_series", spy_tokenize)
+    monkeypatch.setattr(reference_module, "count_features", spy_count)
+    monkeypatch.setattr(multiplatform, "count_features", spy_count)
+    metrics = evaluate(real, synthetic, embedder=HashingEmbedder(dim=32), seed=1, by="model")
+    assert set(metrics["by_model"]) == {"alpha", "beta"}
+    assert tokenised.count(len(real)) == 1  # pooled block and both models share one tokenisation
+    assert counted.count(len(real)) == 1
+    assert tokenised.count(len(synthetic)) >= 1 and tokenised.count(12) >= 2  # synthetic sides are their own
