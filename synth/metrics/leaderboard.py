@@ -8,7 +8,7 @@ The headline score (0-100, higher is closer to the real posts) is the mean of th
 - `marker_similarity` = 1 - the mean absolute difference, over hashtags, mentions, URLs and emoji, between
   the share of real and the share of synthetic posts holding at least one;
 - `vocabulary_similarity` = 1 - JSD, the Jensen-Shannon divergence (base 2, so within [0, 1]) between the
-  unigram distributions (tokens from `synth.text.tokenize_series`: hashtags, mentions, URLs and emoji whole).
+  unigram distributions (tokens of `synth.text.tokenize_series`: hashtags, mentions, URLs and emoji whole).
 
 score = 100 x mean(length_similarity, marker_similarity, vocabulary_similarity).
 
@@ -33,12 +33,12 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.spatial.distance import jensenshannon
-from sklearn.feature_extraction.text import CountVectorizer
 
 from synth.errors import InputError
-from synth.metrics.baseline import split_positions
+from synth.metrics.lexical_posts import token_table
+from synth.metrics.reference import Reference, fit_reference
 from synth.schema import MODEL, PLATFORM, TEXT
-from synth.text import count_features, tokenize_series
+from synth.text import count_features
 
 MARKERS: tuple[str, ...] = ("hashtags", "mentions", "urls", "emoji")
 COMPONENTS: tuple[str, ...] = ("length_similarity", "marker_similarity", "vocabulary_similarity")
@@ -124,26 +124,36 @@ def _components(real: tuple, synthetic: tuple) -> np.ndarray:
     return np.array([length, marker, vocabulary])
 
 
-def _features(texts: pd.Series, vectorizer: CountVectorizer | None = None) -> tuple[_Sample, CountVectorizer]:
-    """Per-post features of a set of posts; the vocabulary is fitted here unless `vectorizer` is given."""
-    tokens = tokenize_series(texts)
-    if vectorizer is None:
-        vectorizer = CountVectorizer(analyzer=_identity).fit(tokens)
-    features = count_features(texts)
-    sample = _Sample(
-        chars=features["chars"].to_numpy(),
-        markers=(features[list(MARKERS)].to_numpy() > 0).astype(float),
-        counts=vectorizer.transform(tokens).tocsr(),
+def _samples(reference: Reference, synthetic: pd.DataFrame) -> tuple[_Sample, _Sample]:
+    """The real and the synthetic sample over one shared vocabulary (every token of either set, sorted); the
+    real posts' tokens and counts come from the reference, so they are not tokenised again."""
+    real_tokens = reference.tokens
+    synthetic_tokens = token_table(synthetic, "synthetic posts")
+    vocabulary = pd.Index(sorted(set(real_tokens["token"].tolist()) | set(synthetic_tokens["token"].tolist())))
+    real_sample = _sample(reference.counts, real_tokens, vocabulary)
+    return real_sample, _sample(count_features(synthetic[TEXT]), synthetic_tokens, vocabulary)
+
+
+def _sample(counts: pd.DataFrame, tokens: pd.DataFrame, vocabulary: pd.Index) -> _Sample:
+    """A set's sample from its `count_features` and token table; unigram counts in `vocabulary`'s order."""
+    columns = vocabulary.get_indexer(tokens["token"].tolist())
+    unigrams = sparse.csr_matrix(
+        (np.ones(len(columns), dtype=np.int64), (tokens["post"].to_numpy(), columns)),
+        shape=(len(counts), len(vocabulary)),
     )
-    return sample, vectorizer
+    unigrams.sum_duplicates()
+    return _Sample(
+        chars=counts["chars"].to_numpy(),
+        markers=(counts[list(MARKERS)].to_numpy() > 0).astype(float),
+        counts=unigrams,
+    )
 
 
-def _identity(tokens: list[str]) -> list[str]:
-    return tokens
-
-
-def score_posts(real: pd.DataFrame, synthetic: pd.DataFrame) -> dict[str, float]:
+def score_posts(real: pd.DataFrame, synthetic: pd.DataFrame, *, reference: Reference | None = None
+                ) -> dict[str, float]:
     """Headline score and its components for one pair of post sets (no bootstrap, no platform split).
+
+    `reference`, the real posts already fitted (`synth.metrics.reference.Reference`), spares tokenising them.
 
     Raises:
         InputError: either set is empty or has no `text` column.
@@ -151,15 +161,14 @@ def score_posts(real: pd.DataFrame, synthetic: pd.DataFrame) -> dict[str, float]
     for name, posts in (("real posts", real), ("synthetic posts", synthetic)):
         if TEXT not in posts.columns or posts.empty:
             raise InputError(f"{name}: no posts with a 'text' column to score. Load or generate posts first.")
-    both, _ = _features(pd.concat([real[TEXT], synthetic[TEXT]], ignore_index=True))
-    real_sample = both.subset(np.arange(len(real)))
-    synthetic_sample = both.subset(np.arange(len(real), len(both.chars)))
+    real_sample, synthetic_sample = _samples(fit_reference(real, reference=reference, any_seed=True), synthetic)
     values = _components(real_sample.totals(), synthetic_sample.totals())
     return {"score": 100 * float(values.mean()), **dict(zip(COMPONENTS, map(float, values), strict=True))}
 
 
 def build_leaderboard(
-    real: pd.DataFrame, synthetic: pd.DataFrame, *, n_boot: int = 200, seed: int = 0, min_posts: int = 5
+    real: pd.DataFrame, synthetic: pd.DataFrame, *, n_boot: int = 200, seed: int = 0, min_posts: int = 5,
+    reference: Reference | None = None,
 ) -> Leaderboard:
     """Score every (model, platform) cell of `synthetic` against the real posts of the same platform.
 
@@ -170,6 +179,8 @@ def build_leaderboard(
             a point.
         seed: seed of the bootstrap and of the real-vs-real split; the same seed gives the same leaderboard.
         min_posts: cells with fewer real or synthetic posts are skipped (reported in `skipped`).
+        reference: the real posts already fitted (`synth.metrics.reference.Reference` of `real` with `seed`),
+            whose tokens, counts and halves are used; fitted here when None.
 
     Raises:
         InputError: the frames lack `platform`/`text` columns, or no cell has enough posts on both sides.
@@ -180,40 +191,33 @@ def build_leaderboard(
             raise InputError(f"{name}: missing column(s) {', '.join(missing)}. Load them with synth.io.")
     if n_boot < 0:
         raise InputError(f"n_boot must be 0 or more, got {n_boot}.")
+    reference = fit_reference(real, seed=seed, reference=reference)
     real, synthetic = real.reset_index(drop=True), synthetic.reset_index(drop=True)
     models = _model_names(synthetic)
-    # One pass over all texts: per-post features over one shared vocabulary, sliced per cell below.
-    everything, _ = _features(pd.concat([real[TEXT], synthetic[TEXT]], ignore_index=True))
-    real_all = everything.subset(np.arange(len(real)))
-    synthetic_all = everything.subset(np.arange(len(real), len(real) + len(synthetic)))
+    # Per-post features over one shared vocabulary, sliced per cell below.
+    real_all, synthetic_all = _samples(reference, synthetic)
     real_platforms = real[PLATFORM].astype("string").fillna("").to_numpy()
     synthetic_platforms = synthetic[PLATFORM].astype("string").fillna("").to_numpy()
-    halves = list(split_positions(real, seed=seed)) if len(real) >= 2 else None
+    halves = list(reference.halves) if len(real) >= 2 else None
     rng = np.random.default_rng(seed)
     rows: list[dict] = []
     skipped: list[tuple[str, str, str]] = []
     replicate_scores: dict[tuple[str, str], np.ndarray] = {}
     for platform in sorted(set(synthetic_platforms) - {""}):
         real_positions = np.flatnonzero(real_platforms == platform)
+        on_platform = synthetic_platforms == platform
         cell_positions = {
             model: positions
-            for model in sorted(set(models[synthetic_platforms == platform]))
-            if _enough(len(real_positions), len(positions := np.flatnonzero(
-                (synthetic_platforms == platform) & (models == model))), min_posts, platform, model, skipped)
+            for model in sorted(set(models[on_platform]))
+            if _enough(len(real_positions), len(positions := np.flatnonzero(on_platform & (models == model))),
+                       min_posts, platform, model, skipped)
         }
         if not cell_positions:
             continue
-        real_sample = real_all.subset(real_positions)
         samples = {model: synthetic_all.subset(positions) for model, positions in cell_positions.items()}
-        boots = _bootstrap(real_sample, list(samples.values()), n_boot, rng)
-        winners = np.argmax(boots, axis=0) if n_boot else np.array([])
         baseline = _baseline(real_all, halves, real_platforms, platform, min_posts)
-        for i, (model, sample) in enumerate(samples.items()):
-            values = _components(real_sample.totals(), sample.totals())
-            replicate_scores[(model, platform)] = boots[i]
-            row = _row(model, platform, values, boots[i], len(real_positions), len(sample.chars), baseline)
-            row["p_best"] = float(np.mean(winners == i)) if n_boot else float("nan")
-            rows.append(row)
+        rows += _score_platform(platform, real_all.subset(real_positions), samples, baseline, n_boot, rng,
+                                replicate_scores)
     if not rows:
         raise InputError(
             "no model and platform has enough posts to score: each cell needs at least "
@@ -229,6 +233,23 @@ def build_leaderboard(
         n_boot=n_boot,
         seed=seed,
     )
+
+
+def _score_platform(platform: str, real_sample: _Sample, samples: dict[str, _Sample], baseline: float,
+                    n_boot: int, rng: np.random.Generator,
+                    replicate_scores: dict[tuple[str, str], np.ndarray]) -> list[dict]:
+    """The rows of one platform's cells, every model bootstrapped against the same real resamples; each
+    model's replicate scores are recorded in `replicate_scores` for its `all` row."""
+    boots = _bootstrap(real_sample, list(samples.values()), n_boot, rng)
+    winners = np.argmax(boots, axis=0) if n_boot else np.array([])
+    rows = []
+    for i, (model, sample) in enumerate(samples.items()):
+        values = _components(real_sample.totals(), sample.totals())
+        replicate_scores[(model, platform)] = boots[i]
+        row = _row(model, platform, values, boots[i], len(real_sample.chars), len(sample.chars), baseline)
+        row["p_best"] = float(np.mean(winners == i)) if n_boot else float("nan")
+        rows.append(row)
+    return rows
 
 
 def _enough(n_real: int, n_synthetic: int, min_posts: int, platform: str, model: str, skipped: list) -> bool:

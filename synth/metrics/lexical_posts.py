@@ -81,11 +81,21 @@ def post_texts(posts: pd.DataFrame | pd.Series, name: str = "posts") -> pd.Serie
     return posts.astype(pd.StringDtype("pyarrow")).fillna("")
 
 
-def analyse_posts(posts: pd.DataFrame | pd.Series, name: str = "posts") -> AnalysedPosts:
-    """Tokenise `posts` (a frame with a `text` column, or a Series of texts) and compute per-post features."""
+def analyse_posts(posts: pd.DataFrame | pd.Series, name: str = "posts", *,
+                  tokens: pd.DataFrame | None = None) -> AnalysedPosts:
+    """Tokenise `posts` (a frame with a `text` column, or a Series of texts) and compute per-post features.
+
+    `tokens`, the `token_table` of the same posts when already made, is used instead of tokenising again.
+    """
     texts = post_texts(posts, name)
-    tokens = _token_table(texts)
+    if tokens is None:
+        tokens = _token_table(texts)
     return AnalysedPosts(_features(texts, tokens), tokens)
+
+
+def token_table(posts: pd.DataFrame | pd.Series, name: str = "posts") -> pd.DataFrame:
+    """The flat token table of `posts` alone (the `tokens` of `AnalysedPosts`), without the per-post features."""
+    return _token_table(post_texts(posts, name))
 
 
 def _token_table(texts: pd.Series) -> pd.DataFrame:

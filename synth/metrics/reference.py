@@ -1,10 +1,10 @@
 """The real side of an evaluation, fitted once and handed to every metric, the leaderboard and the report.
 
 Every fidelity number compares synthetic posts with the same real posts, so what is derived from the real
-posts alone is computed here once and shared: their tokens and per-post lexical features
-(`synth.metrics.lexical_posts.analyse_posts`), their marker counts (`synth.text.count_features`), the seeded
-real-vs-real halves (`synth.metrics.baseline.split_positions`) and, when given, their embeddings. Each part is
-computed on first use, so a caller that needs only the halves never tokenises.
+posts alone is computed here once and shared: their token table (`synth.metrics.lexical_posts`; the
+leaderboard needs only this) and per-post lexical features, their marker counts (`synth.text.count_features`),
+the seeded real-vs-real halves (`synth.metrics.baseline.split_positions`) and, when given, their embeddings.
+Each part is computed on first use, so a caller that needs only the halves never tokenises.
 
 Metric functions take an optional `reference=`; without one they fit a Reference of the `real` frame they
 were given, so callers passing plain frames keep working.
@@ -20,7 +20,7 @@ import pandas as pd
 
 from synth.errors import InputError
 from synth.metrics.baseline import split_positions
-from synth.metrics.lexical_posts import AnalysedPosts, analyse_posts
+from synth.metrics.lexical_posts import AnalysedPosts, analyse_posts, token_table
 from synth.schema import TEXT
 from synth.text import count_features
 
@@ -44,9 +44,14 @@ class Reference:
         self.vectors = vectors
 
     @cached_property
+    def tokens(self) -> pd.DataFrame:
+        """The real posts tokenised once: the flat token table of `synth.metrics.lexical_posts`."""
+        return token_table(self.posts, "real posts")
+
+    @cached_property
     def analysed(self) -> AnalysedPosts:
-        """The real posts tokenised once: the token table and per-post lexical features."""
-        return analyse_posts(self.posts, "real posts")
+        """The token table with the per-post lexical features computed from it."""
+        return analyse_posts(self.posts, "real posts", tokens=self.tokens)
 
     @property
     def features(self) -> pd.DataFrame:
@@ -74,15 +79,18 @@ class Reference:
         return fitted
 
 
-def fit_reference(real: pd.DataFrame, *, seed: int = 0, reference: Reference | None = None) -> Reference:
+def fit_reference(real: pd.DataFrame, *, seed: int = 0, reference: Reference | None = None,
+                  any_seed: bool = False) -> Reference:
     """`reference` when given (checked against `real` and `seed`), else a new Reference of `real`.
+
+    `any_seed` accepts a reference of another seed, for a caller that does not use the halves.
 
     Raises:
         InputError: the given reference was fitted on other posts (another length) or with another seed.
     """
     if reference is None:
         return Reference(real, seed=seed)
-    if len(reference.posts) != len(real) or reference.seed != seed:
+    if len(reference.posts) != len(real) or (reference.seed != seed and not any_seed):
         raise InputError(
             f"the reference holds {len(reference.posts)} real posts with seed {reference.seed}, but the metric was "
             f"given {len(real)} real posts with seed {seed}: fit the reference on the same posts and seed."
