@@ -1,6 +1,6 @@
 """Multi-platform topic-based prompts: one pure render function per strategy, templates as constants.
 
-Strategies (the `strategy` argument of `render_prompt`):
+Strategies (the `strategy` argument of `render_prompt`, registered in `STRATEGY_REGISTRY`):
 
 - `topic` (the method): the topic's label and keywords, the platform's style profile measured on its real
   posts, k real examples from that topic and platform, and output-format instructions.
@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -28,7 +29,7 @@ import pandas as pd
 from synth import schema
 from synth.backends.base import GenerationOptions, Message, Request
 from synth.errors import ConfigError, InputError
-from synth.platforms import get_platform
+from synth.platforms import Platform, get_platform
 from synth.prompts.style import StyleProfile, pct, style_profile, topic_mask
 from synth.topics.model import TopicSpec
 
@@ -36,13 +37,6 @@ TOPIC = "topic"
 PLATFORM_AWARE = "platform-aware"
 EXAMPLES_ONLY = "examples-only"
 COMPLETION = "completion"
-STRATEGIES: tuple[str, ...] = (TOPIC, PLATFORM_AWARE, EXAMPLES_ONLY, COMPLETION)
-STRATEGY_HELP: dict[str, str] = {
-    TOPIC: "topic + keywords + the platform's measured style + real examples (the method)",
-    PLATFORM_AWARE: "platform and topic named, no examples (baseline)",
-    EXAMPLES_ONLY: "real examples only, no platform named",
-    COMPLETION: "few-shot continuation for base models (e.g. Gemma 3 270M)",
-}
 
 # A real post longer than this is cut in a prompt, so prompts fit small local models' context.
 MAX_EXAMPLE_CHARS = 600
@@ -143,6 +137,121 @@ class RenderedPrompt:
         return "\n\n".join(f"[{message.role}]\n{message.content}" for message in self.request.messages)
 
 
+@dataclass(frozen=True)
+class PromptCell:
+    """What a strategy renders from: one (topic, platform) cell, the real examples drawn for it and the
+    call's settings.
+
+    Attributes:
+        topic: the topic.
+        platform: the platform's description (name, label, conventions).
+        n_posts: how many posts the prompt asks for.
+        options: sampling options for the request.
+        platform_posts: the platform's real posts (empty for a strategy that takes no examples).
+        examples: the real examples chosen, in prompt order (`post_id`, `text`, ...).
+        fallback: how many of `examples` come from outside the topic.
+    """
+
+    topic: TopicSpec
+    platform: Platform
+    n_posts: int
+    options: GenerationOptions
+    platform_posts: pd.DataFrame
+    examples: pd.DataFrame
+    fallback: int
+
+    @property
+    def what(self) -> str:
+        """What to write, e.g. "one new post" or "3 new posts"."""
+        return "one new post" if self.n_posts == 1 else f"{self.n_posts} new posts"
+
+    @property
+    def answer_format(self) -> str:
+        """The output-format instruction."""
+        return FORMAT_ONE if self.n_posts == 1 else FORMAT_MANY.format(n=self.n_posts)
+
+    @property
+    def keywords(self) -> str:
+        """The topic's first keywords, or its label when it has none."""
+        return ", ".join(self.topic.keywords[:MAX_KEYWORDS]) or self.topic.label
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """One prompt strategy: how it renders a cell, and what it needs.
+
+    Attributes:
+        help: one line for menus and `--help`.
+        render: the cell -> the request to send.
+        takes_examples: draws real examples (so needs real posts on the platform).
+        needs_examples: refuses k = 0 (its prompt is made of examples).
+        params: recorded in the run with the common parameters.
+    """
+
+    help: str
+    render: Callable[[PromptCell], Request]
+    takes_examples: bool = True
+    needs_examples: bool = False
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _render_topic(cell: PromptCell) -> Request:
+    label = cell.platform.label
+    profile = style_profile(cell.platform_posts, cell.platform.name, topic_id=cell.topic.topic_id)
+    user = TOPIC_TEMPLATE.format(
+        what=cell.what, platform=label, label=cell.topic.label, keywords=cell.keywords, format=cell.answer_format,
+        conventions=cell.platform.conventions, **_profile_fields(profile),
+        examples=_topic_examples(cell.examples, cell.fallback, label),
+    )
+    return _chat_request(user, cell.options)
+
+
+def _render_platform_aware(cell: PromptCell) -> Request:
+    user = PLATFORM_AWARE_TEMPLATE.format(
+        what=cell.what, platform=cell.platform.label, label=cell.topic.label, keywords=cell.keywords,
+        format=cell.answer_format,
+    )
+    return _chat_request(user, cell.options)
+
+
+def _render_examples_only(cell: PromptCell) -> Request:
+    user = EXAMPLES_ONLY_TEMPLATE.format(
+        examples=_chat_examples(cell.examples), what=cell.what, format=cell.answer_format
+    )
+    return _chat_request(user, cell.options)
+
+
+def _render_completion(cell: PromptCell) -> Request:
+    examples, n_posts, options = cell.examples, cell.n_posts, cell.options
+    prompt = COMPLETION_HEADER_TEMPLATE.format(
+        platform=cell.platform.label, label=cell.topic.label, keywords=cell.keywords
+    )
+    for number, text in enumerate(examples[schema.TEXT], start=1):
+        prompt += COMPLETION_POST_TEMPLATE.format(number=number, text=_completion_safe(_clip(text)))
+    prompt += f"\n### Post {len(examples) + 1}\n"
+    # One post: stop at the next post's header. Several: stop after the last one asked for.
+    stop = COMPLETION_BOUNDARY if n_posts == 1 else f"\n### Post {len(examples) + n_posts + 1}"
+    return Request(prompt=prompt, options=replace(options, stop=(*options.stop, stop)))
+
+
+# Menus list the strategies in this order; add one here with its render function.
+STRATEGY_REGISTRY: dict[str, Strategy] = {
+    TOPIC: Strategy(
+        "topic + keywords + the platform's measured style + real examples (the method)", _render_topic
+    ),
+    PLATFORM_AWARE: Strategy(
+        "platform and topic named, no examples (baseline)", _render_platform_aware, takes_examples=False
+    ),
+    EXAMPLES_ONLY: Strategy("real examples only, no platform named", _render_examples_only, needs_examples=True),
+    COMPLETION: Strategy(
+        "few-shot continuation for base models (e.g. Gemma 3 270M)", _render_completion, needs_examples=True,
+        params={"delimiter": COMPLETION_BOUNDARY.strip()},
+    ),
+}
+STRATEGIES: tuple[str, ...] = tuple(STRATEGY_REGISTRY)
+STRATEGY_HELP: dict[str, str] = {name: strategy.help for name, strategy in STRATEGY_REGISTRY.items()}
+
+
 def render_prompt(
     strategy: str,
     *,
@@ -175,7 +284,34 @@ def render_prompt(
         ConfigError: unknown strategy or platform, or n_posts/k out of range.
         InputError: a strategy that needs real posts finds none for the platform.
     """
-    if strategy not in STRATEGIES:
+    spec, platform_info = _check_arguments(strategy, platform, n_posts=n_posts, k=k)
+    options = options or GenerationOptions(max_tokens=min(256 * n_posts, 2048))
+    params: dict[str, Any] = {"strategy": strategy, "n_posts": n_posts, "seed": seed}
+    platform_posts = examples = pd.DataFrame(columns=[schema.POST_ID, schema.TEXT])
+    fallback = 0
+    if spec.takes_examples:
+        platform_posts = _platform_posts(real_posts, platform_info.name, platform_info.label)
+        examples, fallback = sample_examples(platform_posts, topic.topic_id, k=k, seed=seed)
+        params |= {"k": k, "fallback_examples": fallback, "max_example_chars": MAX_EXAMPLE_CHARS}
+    cell = PromptCell(topic, platform_info, n_posts, options, platform_posts, examples, fallback)
+    request = spec.render(cell)
+    params |= spec.params
+    return RenderedPrompt(
+        prompt_id=_prompt_id(strategy, request),
+        strategy=strategy,
+        topic_id=topic.topic_id,
+        platform=platform_info.name,
+        request=request,
+        example_ids=tuple(str(post_id) for post_id in examples[schema.POST_ID]),
+        n_posts=n_posts,
+        params=params,
+    )
+
+
+def _check_arguments(strategy: str, platform: str, *, n_posts: int, k: int) -> tuple[Strategy, Platform]:
+    """The strategy and platform named, after checking the call's arguments (ConfigError when out of range)."""
+    spec = STRATEGY_REGISTRY.get(strategy)
+    if spec is None:
         raise ConfigError(f"unknown prompt strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
     try:
         platform_info = get_platform(platform)
@@ -183,58 +319,9 @@ def render_prompt(
         raise ConfigError(str(error.args[0])) from None
     if not 1 <= n_posts <= 20:
         raise ConfigError(f"posts per call must be between 1 and 20, not {n_posts}")
-    if not 0 <= k <= 20 or (k == 0 and strategy in (EXAMPLES_ONLY, COMPLETION)):
+    if not 0 <= k <= 20 or (k == 0 and spec.needs_examples):
         raise ConfigError(f"k (real examples per prompt) must be between 1 and 20 for {strategy!r}, not {k}")
-    options = options or GenerationOptions(max_tokens=min(256 * n_posts, 2048))
-    name, label = platform_info.name, platform_info.label
-    what = "one new post" if n_posts == 1 else f"{n_posts} new posts"
-    answer_format = FORMAT_ONE if n_posts == 1 else FORMAT_MANY.format(n=n_posts)
-    keywords = ", ".join(topic.keywords[:MAX_KEYWORDS]) or topic.label
-    params: dict[str, Any] = {"strategy": strategy, "n_posts": n_posts, "seed": seed}
-
-    examples: pd.DataFrame = pd.DataFrame(columns=[schema.POST_ID, schema.TEXT])
-    if strategy != PLATFORM_AWARE:
-        platform_posts = _platform_posts(real_posts, name, label)
-        examples, fallback = sample_examples(platform_posts, topic.topic_id, k=k, seed=seed)
-        params |= {"k": k, "fallback_examples": fallback, "max_example_chars": MAX_EXAMPLE_CHARS}
-
-    request: Request
-    if strategy == TOPIC:
-        profile = style_profile(platform_posts, name, topic_id=topic.topic_id)
-        user = TOPIC_TEMPLATE.format(
-            what=what, platform=label, label=topic.label, keywords=keywords, format=answer_format,
-            conventions=platform_info.conventions, **_profile_fields(profile),
-            examples=_topic_examples(examples, params["fallback_examples"], label),
-        )
-        request = _chat_request(user, options)
-    elif strategy == PLATFORM_AWARE:
-        user = PLATFORM_AWARE_TEMPLATE.format(
-            what=what, platform=label, label=topic.label, keywords=keywords, format=answer_format
-        )
-        request = _chat_request(user, options)
-    elif strategy == EXAMPLES_ONLY:
-        user = EXAMPLES_ONLY_TEMPLATE.format(examples=_chat_examples(examples), what=what, format=answer_format)
-        request = _chat_request(user, options)
-    else:
-        prompt = COMPLETION_HEADER_TEMPLATE.format(platform=label, label=topic.label, keywords=keywords)
-        for number, text in enumerate(examples[schema.TEXT], start=1):
-            prompt += COMPLETION_POST_TEMPLATE.format(number=number, text=_completion_safe(_clip(text)))
-        prompt += f"\n### Post {len(examples) + 1}\n"
-        # One post: stop at the next post's header. Several: stop after the last one asked for.
-        stop = COMPLETION_BOUNDARY if n_posts == 1 else f"\n### Post {len(examples) + n_posts + 1}"
-        request = Request(prompt=prompt, options=replace(options, stop=(*options.stop, stop)))
-        params["delimiter"] = COMPLETION_BOUNDARY.strip()
-
-    return RenderedPrompt(
-        prompt_id=_prompt_id(strategy, request),
-        strategy=strategy,
-        topic_id=topic.topic_id,
-        platform=name,
-        request=request,
-        example_ids=tuple(str(post_id) for post_id in examples[schema.POST_ID]),
-        n_posts=n_posts,
-        params=params,
-    )
+    return spec, platform_info
 
 
 def sample_examples(
