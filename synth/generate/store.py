@@ -30,6 +30,11 @@ from synth.errors import InputError
 STORE_FILE = "run.sqlite"
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
+# The columns of a call's token and cost record (`RunStore.cost_log`, the bundle's costs.csv).
+COST_COLUMNS: tuple[str, ...] = (
+    "run_id", "call_id", "model_spec", "platform", "topic", "status", "attempts", "n_kept", "input_tokens",
+    "output_tokens", "cost_usd", "latency_s", "cached", "model_version",
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -347,6 +352,14 @@ class RunStore:
             "c.input_tokens, c.output_tokens, c.latency_s, c.cost_usd, c.cached, c.started_at, "
             "c.finished_at FROM posts p JOIN calls c ON c.call_id = p.call_id WHERE p.run_id = ? "
             "ORDER BY p.rowid",
+            (self.run_id,),
+        ).fetchall()
+        return [dict(row) for row in rows]
+
+    def cost_log(self) -> list[dict[str, Any]]:
+        """The token and cost record of every call (COST_COLUMNS), failed ones included, in plan order."""
+        rows = self._db.execute(
+            f"SELECT {', '.join(COST_COLUMNS)} FROM calls WHERE run_id = ? ORDER BY call_index, rowid",
             (self.run_id,),
         ).fetchall()
         return [dict(row) for row in rows]

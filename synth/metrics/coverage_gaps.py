@@ -119,30 +119,11 @@ def find_coverage_gaps(
     Raises:
         InputError: sizes do not match, too few real posts, or no synthetic posts.
     """
-    from sklearn.cluster import KMeans
-
-    real = np.asarray(real_vectors, dtype=np.float32)
-    synthetic = np.asarray(synthetic_vectors, dtype=np.float32)
-    if real.ndim != 2 or synthetic.ndim != 2 or len(real) != len(real_posts):
-        raise InputError(
-            f"coverage: {len(real_posts)} real posts but embeddings of shape {real.shape}; embed the same posts."
-        )
-    if len(synthetic) == 0:
-        raise InputError("coverage: there are no synthetic posts; generate or upload some first.")
-    if real.shape[1] != synthetic.shape[1]:
-        raise InputError("coverage: real and synthetic embeddings differ in size; embed both with one embedder.")
+    real, synthetic = _checked_vectors(real_posts, real_vectors, synthetic_vectors)
     k = n_clusters or default_n_clusters(len(real))
     if len(real) < max(2 * k, 4):
         raise InputError(f"coverage: {len(real)} real posts are too few for {k} clusters; load more real posts.")
-
-    kmeans = KMeans(n_clusters=k, n_init=3, random_state=random_state).fit(real)
-    real_labels = kmeans.labels_.astype(int)
-    real_distance = np.linalg.norm(real - kmeans.cluster_centers_[real_labels], axis=1)
-    reach = np.array([real_distance[real_labels == c].max() for c in range(k)])
-    synthetic_distances = kmeans.transform(synthetic)
-    nearest = synthetic_distances.argmin(axis=1)
-    within = synthetic_distances[np.arange(len(synthetic)), nearest] <= reach[nearest]
-    synthetic_labels = np.where(within, nearest, -1)
+    real_labels, real_distance, synthetic_labels = _cluster(real, synthetic, k, random_state)
 
     n_real = np.bincount(real_labels, minlength=k)
     n_synthetic = np.bincount(synthetic_labels[synthetic_labels >= 0], minlength=k)
@@ -165,20 +146,57 @@ def find_coverage_gaps(
     for cluster in sorted(np.flatnonzero(is_gap), key=lambda c: (coverage[c], -n_real[c])):
         members = np.flatnonzero(real_labels == cluster)
         nearest_first = members[np.argsort(real_distance[members], kind="stable")]
-        member_posts = real_posts.iloc[nearest_first]
-        examples = member_posts.drop_duplicates(schema.TEXT).head(n_examples)
-        platforms = member_posts[schema.PLATFORM].astype("string").value_counts()
-        gaps.append(
-            CoverageGap(
-                cluster=int(cluster), label=", ".join(keywords[cluster][:4]), keywords=tuple(keywords[cluster]),
-                n_real=int(n_real[cluster]), n_synthetic=int(n_synthetic[cluster]),
-                real_share=float(real_share[cluster]), synthetic_share=float(synthetic_share[cluster]),
-                platforms={str(name): int(count) for name, count in platforms.items()},
-                examples=examples[[schema.POST_ID, schema.PLATFORM, schema.TEXT]].reset_index(drop=True),
-                member_ids=tuple(str(post_id) for post_id in member_posts[schema.POST_ID]),
-            )
-        )
+        gaps.append(_gap(
+            int(cluster), real_posts.iloc[nearest_first], keywords[cluster], int(n_real[cluster]),
+            int(n_synthetic[cluster]), float(real_share[cluster]), float(synthetic_share[cluster]), n_examples,
+        ))
     return CoverageReport(clusters, gaps, real_labels, synthetic_labels, max_ratio)
+
+
+def _checked_vectors(real_posts: pd.DataFrame, real_vectors: np.ndarray,
+                     synthetic_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both sets of embeddings as float32 matrices, checked against the posts and each other."""
+    real = np.asarray(real_vectors, dtype=np.float32)
+    synthetic = np.asarray(synthetic_vectors, dtype=np.float32)
+    if real.ndim != 2 or synthetic.ndim != 2 or len(real) != len(real_posts):
+        raise InputError(
+            f"coverage: {len(real_posts)} real posts but embeddings of shape {real.shape}; embed the same posts."
+        )
+    if len(synthetic) == 0:
+        raise InputError("coverage: there are no synthetic posts; generate or upload some first.")
+    if real.shape[1] != synthetic.shape[1]:
+        raise InputError("coverage: real and synthetic embeddings differ in size; embed both with one embedder.")
+    return real, synthetic
+
+
+def _cluster(real: np.ndarray, synthetic: np.ndarray, k: int,
+             random_state: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """k-means of the real posts: their labels and distances to their centre, and the synthetic posts' labels
+    (the nearest centre when within that cluster's reach, its farthest real member; else -1)."""
+    from sklearn.cluster import KMeans
+
+    kmeans = KMeans(n_clusters=k, n_init=3, random_state=random_state).fit(real)
+    real_labels = kmeans.labels_.astype(int)
+    real_distance = np.linalg.norm(real - kmeans.cluster_centers_[real_labels], axis=1)
+    reach = np.array([real_distance[real_labels == c].max() for c in range(k)])
+    synthetic_distances = kmeans.transform(synthetic)
+    nearest = synthetic_distances.argmin(axis=1)
+    within = synthetic_distances[np.arange(len(synthetic)), nearest] <= reach[nearest]
+    return real_labels, real_distance, np.where(within, nearest, -1)
+
+
+def _gap(cluster: int, member_posts: pd.DataFrame, keywords: list[str], n_real: int, n_synthetic: int,
+         real_share: float, synthetic_share: float, n_examples: int) -> CoverageGap:
+    """One gap, its members (real posts) nearest the centre first."""
+    examples = member_posts.drop_duplicates(schema.TEXT).head(n_examples)
+    platforms = member_posts[schema.PLATFORM].astype("string").value_counts()
+    return CoverageGap(
+        cluster=cluster, label=", ".join(keywords[:4]), keywords=tuple(keywords),
+        n_real=n_real, n_synthetic=n_synthetic, real_share=real_share, synthetic_share=synthetic_share,
+        platforms={str(name): int(count) for name, count in platforms.items()},
+        examples=examples[[schema.POST_ID, schema.PLATFORM, schema.TEXT]].reset_index(drop=True),
+        member_ids=tuple(str(post_id) for post_id in member_posts[schema.POST_ID]),
+    )
 
 
 def cluster_keywords(texts: np.ndarray, labels: np.ndarray, n_clusters: int, top: int = 8) -> list[list[str]]:

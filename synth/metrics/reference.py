@@ -12,8 +12,8 @@ were given, so callers passing plain frames keep working.
 
 from __future__ import annotations
 
-import copy
-from functools import cached_property
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,8 @@ from synth.metrics.baseline import split_positions
 from synth.metrics.lexical_posts import AnalysedPosts, analyse_posts, token_table
 from synth.schema import TEXT
 from synth.text import count_features
+
+T = TypeVar("T")
 
 
 class Reference:
@@ -35,48 +37,56 @@ class Reference:
     """
 
     def __init__(self, posts: pd.DataFrame, *, seed: int = 0, vectors: np.ndarray | None = None) -> None:
-        if vectors is not None and len(vectors) != len(posts):
-            raise InputError(
-                f"real posts: {len(vectors)} embeddings for {len(posts)} posts. Embed the same posts, in order."
-            )
+        _check_vectors(posts, vectors)
         self.posts = posts
         self.seed = seed
         self.vectors = vectors
+        # Parts computed so far, by name; shared with the copies `with_vectors` makes.
+        self._parts: dict[str, Any] = {}
 
-    @cached_property
+    def _part(self, name: str, compute: Callable[[], T]) -> T:
+        if name not in self._parts:
+            self._parts[name] = compute()
+        return cast(T, self._parts[name])
+
+    @property
     def tokens(self) -> pd.DataFrame:
         """The real posts tokenised once: the flat token table of `synth.metrics.lexical_posts`."""
-        return token_table(self.posts, "real posts")
+        return self._part("tokens", lambda: token_table(self.posts, "real posts"))
 
-    @cached_property
+    @property
     def analysed(self) -> AnalysedPosts:
         """The token table with the per-post lexical features computed from it."""
-        return analyse_posts(self.posts, "real posts", tokens=self.tokens)
+        return self._part("analysed", lambda: analyse_posts(self.posts, "real posts", tokens=self.tokens))
 
     @property
     def features(self) -> pd.DataFrame:
         """Per-post lexical features (`synth.metrics.lexical.lexical_features` of the real posts)."""
         return self.analysed.features
 
-    @cached_property
+    @property
     def counts(self) -> pd.DataFrame:
         """Per-post marker counts of `synth.text.count_features` (matches anywhere in the text)."""
-        return count_features(self.posts[TEXT])
+        return self._part("counts", lambda: count_features(self.posts[TEXT]))
 
-    @cached_property
+    @property
     def halves(self) -> tuple[np.ndarray, np.ndarray]:
         """Row positions of the two seeded real halves (`synth.metrics.baseline.split_positions`)."""
-        return split_positions(self.posts, seed=self.seed)
+        return self._part("halves", lambda: split_positions(self.posts, seed=self.seed))
 
     def with_vectors(self, vectors: np.ndarray) -> Reference:
-        """This reference with the real posts' embeddings added; parts already computed are kept."""
-        if len(vectors) != len(self.posts):
-            raise InputError(
-                f"real posts: {len(vectors)} embeddings for {len(self.posts)} posts. Embed the same posts, in order."
-            )
-        fitted = copy.copy(self)
-        fitted.vectors = vectors
+        """This reference with the real posts' embeddings; it shares the parts computed, now or later."""
+        _check_vectors(self.posts, vectors)
+        fitted = Reference(self.posts, seed=self.seed, vectors=vectors)
+        fitted._parts = self._parts
         return fitted
+
+
+def _check_vectors(posts: pd.DataFrame, vectors: np.ndarray | None) -> None:
+    if vectors is not None and len(vectors) != len(posts):
+        raise InputError(
+            f"real posts: {len(vectors)} embeddings for {len(posts)} posts. Embed the same posts, in order."
+        )
 
 
 def fit_reference(real: pd.DataFrame, *, seed: int = 0, reference: Reference | None = None,

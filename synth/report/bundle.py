@@ -20,10 +20,8 @@ from __future__ import annotations
 import io
 import json
 import re
-import sqlite3
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,8 +29,8 @@ from typing import Any
 import pandas as pd
 
 from synth import __version__
-from synth.embeddings.embedder import Embedder
 from synth.errors import InputError
+from synth.generate.store import COST_COLUMNS
 from synth.jsonable import json_ready
 from synth.metrics.leaderboard import Leaderboard
 from synth.schema import MODEL, PLATFORM, RUN_ID, TOPIC, count_by_value
@@ -41,10 +39,6 @@ POSTS_STEM = "synthetic_posts"
 BUNDLE_FILES: tuple[str, ...] = (
     f"{POSTS_STEM}.csv", f"{POSTS_STEM}.jsonl", f"{POSTS_STEM}.parquet", "manifest.json", "prompts.jsonl",
     "costs.csv", "report.html", "DATASET_CARD.md",
-)
-COST_COLUMNS: tuple[str, ...] = (
-    "run_id", "call_id", "model_spec", "platform", "topic", "status", "attempts", "n_kept", "input_tokens",
-    "output_tokens", "cost_usd", "latency_s", "cached", "model_version",
 )
 # Names of settings that hold credentials (not "tokens", which counts them).
 _SECRET_KEY = re.compile(r"api[_-]?key|secret|password|passwd|authori[sz]ation|bearer|access[_-]?token|^key$",
@@ -116,18 +110,18 @@ def run_prompts(run_dirs: Sequence[str | Path]) -> list[dict[str, Any]]:
 def run_costs(run_dirs: Sequence[str | Path]) -> pd.DataFrame:
     """The token and cost log of the runs: one row per call (COST_COLUMNS).
 
-    Read straight from the run store's `calls` table (opened read-only), which records tokens, cost and
-    latency of every call, including failed ones that made no post.
+    From the run store (`RunStore.cost_log`), which records tokens, cost and latency of every call,
+    including failed ones that made no post.
     """
-    from synth.generate.store import STORE_FILE, RunStore
+    from synth.generate.store import RunStore
 
     frames = []
     for run_dir in run_dirs:
-        RunStore.open(run_dir).close()  # the same clear error as elsewhere when it is not a run directory
-        uri = (Path(run_dir) / STORE_FILE).resolve().as_uri() + "?mode=ro"
-        with sqlite3.connect(uri, uri=True) as connection:
-            frames.append(pd.read_sql_query(
-                f"SELECT {', '.join(COST_COLUMNS)} FROM calls ORDER BY call_index, rowid", connection))
+        store = RunStore.open(run_dir)
+        try:
+            frames.append(pd.DataFrame(store.cost_log(), columns=list(COST_COLUMNS)))
+        finally:
+            store.close()
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(COST_COLUMNS))
 
 
@@ -170,44 +164,8 @@ def dataset_card(
         "## How it was made",
         "",
     ]
-    if manifests:
-        for item in manifests:
-            config = item.get("config", {})
-            lines += [
-                f"- Run `{_md(item.get('run_id'))}` ({_md(item.get('status'))}, {_md(item.get('created_at'))}): "
-                f"models {', '.join(_md(m.get('spec')) for m in config.get('models', []))}; strategy "
-                f"{_md(config.get('strategy'))}; {_md(config.get('per_cell'))} post(s) per topic x platform "
-                f"cell; seed {_md(config.get('seed'))}; tokens {_md(item.get('tokens'))}; cost (USD) "
-                f"{_md(item.get('cost_usd'))}.",
-            ]
-        lines += ["", "Prompts are topic-based and platform-aware: each names a topic and a platform's style and may "
-                  "quote a few real posts as examples. The exact prompt of every call is in `prompts.jsonl`; "
-                  "settings, seeds and model versions in `manifest.json`; tokens and cost in `costs.csv`."]
-    else:
-        lines += ["The posts were loaded from a file, not generated in a recorded run: prompts, seeds and costs "
-                  "are unknown (`prompts.jsonl` and `costs.csv` hold only what the posts' own columns record)."]
-    lines += ["", "## Measured fidelity", ""]
-    if leaderboard is not None:
-        lines += [
-            f"Headline score 0-100 against {n_real:,} real posts" if n_real is not None else "Headline score 0-100",
-            f"(mean of length, marker and vocabulary similarity; 95% bootstrap interval over "
-            f"{leaderboard.n_boot} replicates; baseline = two halves of the real posts):",
-            "",
-            "| model | platform | score | 95% interval | real-vs-real baseline |",
-            "| --- | --- | ---: | ---: | ---: |",
-        ]
-        for row in leaderboard.cells.itertuples():
-            interval = "–" if pd.isna(row.score_low) else f"{row.score_low:.1f}–{row.score_high:.1f}"
-            baseline = "–" if pd.isna(row.baseline_score) else f"{row.baseline_score:.1f}"
-            lines.append(f"| {_md(row.model)} | {_md(row.platform)} | {row.score:.1f} | {interval} | {baseline} |")
-        lines += ["", *[f"- {_md(v)}" for v in leaderboard.best["verdict"]]]
-    else:
-        lines.append("No leaderboard was computed for this bundle.")
-    if metrics:
-        lines += ["", "Full metrics, each beside its real-vs-real baseline: `metrics.json` and `report.html` "
-                  f"(sections: {', '.join(k for k in metrics if k != 'meta')})."]
-    else:
-        lines += ["", "See `report.html` for the figures and metrics computed for this bundle."]
+    lines += _how_it_was_made(manifests)
+    lines += ["", "## Measured fidelity", "", *_measured_fidelity(leaderboard, metrics, n_real)]
     lines += [
         "",
         "## Intended use",
@@ -235,6 +193,56 @@ def dataset_card(
     return "\n".join(lines)
 
 
+def _how_it_was_made(manifests: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The card's how-it-was-made lines: one per run, or a note that the posts came from a file."""
+    lines: list[str] = []
+    if manifests:
+        for item in manifests:
+            config = item.get("config", {})
+            lines += [
+                f"- Run `{_md(item.get('run_id'))}` ({_md(item.get('status'))}, {_md(item.get('created_at'))}): "
+                f"models {', '.join(_md(m.get('spec')) for m in config.get('models', []))}; strategy "
+                f"{_md(config.get('strategy'))}; {_md(config.get('per_cell'))} post(s) per topic x platform "
+                f"cell; seed {_md(config.get('seed'))}; tokens {_md(item.get('tokens'))}; cost (USD) "
+                f"{_md(item.get('cost_usd'))}.",
+            ]
+        lines += ["", "Prompts are topic-based and platform-aware: each names a topic and a platform's style and may "
+                  "quote a few real posts as examples. The exact prompt of every call is in `prompts.jsonl`; "
+                  "settings, seeds and model versions in `manifest.json`; tokens and cost in `costs.csv`."]
+    else:
+        lines += ["The posts were loaded from a file, not generated in a recorded run: prompts, seeds and costs "
+                  "are unknown (`prompts.jsonl` and `costs.csv` hold only what the posts' own columns record)."]
+    return lines
+
+
+def _measured_fidelity(leaderboard: Leaderboard | None, metrics: Mapping[str, Any] | None,
+                       n_real: int | None) -> list[str]:
+    """The card's measured-fidelity lines: the leaderboard's table and verdicts, and where the full metrics are."""
+    lines: list[str] = []
+    if leaderboard is not None:
+        lines += [
+            f"Headline score 0-100 against {n_real:,} real posts" if n_real is not None else "Headline score 0-100",
+            f"(mean of length, marker and vocabulary similarity; 95% bootstrap interval over "
+            f"{leaderboard.n_boot} replicates; baseline = two halves of the real posts):",
+            "",
+            "| model | platform | score | 95% interval | real-vs-real baseline |",
+            "| --- | --- | ---: | ---: | ---: |",
+        ]
+        for row in leaderboard.cells.itertuples():
+            interval = "–" if pd.isna(row.score_low) else f"{row.score_low:.1f}–{row.score_high:.1f}"
+            baseline = "–" if pd.isna(row.baseline_score) else f"{row.baseline_score:.1f}"
+            lines.append(f"| {_md(row.model)} | {_md(row.platform)} | {row.score:.1f} | {interval} | {baseline} |")
+        lines += ["", *[f"- {_md(v)}" for v in leaderboard.best["verdict"]]]
+    else:
+        lines.append("No leaderboard was computed for this bundle.")
+    if metrics:
+        lines += ["", "Full metrics, each beside its real-vs-real baseline: `metrics.json` and `report.html` "
+                  f"(sections: {', '.join(k for k in metrics if k != 'meta')})."]
+    else:
+        lines += ["", "See `report.html` for the figures and metrics computed for this bundle."]
+    return lines
+
+
 def _md(value: Any) -> str:
     """User text for a markdown line or table cell: one line, table pipes and markup characters escaped."""
     text = " ".join(str("–" if value is None else value).split())
@@ -249,6 +257,8 @@ def bundle_bytes(
     metrics: Mapping[str, Any] | None = None,
     leaderboard: Leaderboard | None = None,
     n_real: int | None = None,
+    manifests: Sequence[Mapping[str, Any]] | None = None,
+    card: str | None = None,
 ) -> bytes:
     """The zip bundle as bytes (for a download button); see the module docstring for its files.
 
@@ -259,6 +269,8 @@ def bundle_bytes(
         metrics: the metrics.json dict, written as `metrics.json` when given.
         leaderboard: the scored leaderboard, summarised in the dataset card.
         n_real: how many real posts the fidelity was measured against (for the card).
+        manifests: `run_manifests(run_dirs)` when the caller has already read them; read here when None.
+        card: the dataset card when the caller has already written it; written here when None.
 
     Raises:
         InputError: no synthetic posts, or a run directory that holds no run.
@@ -267,7 +279,10 @@ def bundle_bytes(
 
     if synthetic.empty:
         raise InputError("no synthetic posts to export. Generate posts or load a synthetic file first.")
-    manifests = run_manifests(run_dirs)
+    if manifests is None:
+        manifests = run_manifests(run_dirs)
+    if card is None:
+        card = dataset_card(synthetic, manifests=manifests, leaderboard=leaderboard, metrics=metrics, n_real=n_real)
     costs = run_costs(run_dirs) if run_dirs else costs_from_posts(synthetic)
     manifest = {
         "synth_version": __version__,
@@ -285,8 +300,7 @@ def bundle_bytes(
         bundle.writestr("prompts.jsonl", "".join(_json(row, indent=None) + "\n" for row in run_prompts(run_dirs)))
         bundle.writestr("costs.csv", costs.to_csv(index=False))
         bundle.writestr("report.html", report_html)
-        bundle.writestr("DATASET_CARD.md", dataset_card(synthetic, manifests=manifests, leaderboard=leaderboard,
-                                                        metrics=metrics, n_real=n_real))
+        bundle.writestr("DATASET_CARD.md", card)
         if metrics:
             bundle.writestr("metrics.json", _json(scrub_secrets(metrics)))
     return buffer.getvalue()
@@ -305,64 +319,15 @@ def _json(value: Any, indent: int | None = 2) -> str:
     return json.dumps(json_ready(value), indent=indent, ensure_ascii=False, default=str, allow_nan=False)
 
 
-@dataclass(frozen=True)
-class Artifacts:
-    """What `make_artifacts` made: the report, the bundle and its card, and why anything was left out."""
-
-    report_html: str
-    bundle: bytes
-    card: str
-    files: tuple[str, ...]
-    notes: tuple[str, ...]
+def bundle_files(metrics: Mapping[str, Any] | None = None) -> tuple[str, ...]:
+    """The names of the files `bundle_bytes` writes, in the order it writes them."""
+    return BUNDLE_FILES + (("metrics.json",) if metrics else ())
 
 
-def make_artifacts(
-    real: pd.DataFrame,
-    synthetic: pd.DataFrame,
-    *,
-    run_dirs: Sequence[str | Path] = (),
-    metrics: Mapping[str, Any] | None = None,
-    n_boot: int = 200,
-    samples_per_platform: int = 5,
-    seed: int = 0,
-    all_metrics: bool = False,
-    embedder: Embedder | None = None,
-) -> Artifacts:
-    """The report and the bundle for a pair of post sets, as the Report page and `synth report` make them.
+def __getattr__(name: str) -> Any:
+    # Artifacts and make_artifacts moved to synth.report.artifacts; imported lazily (it imports this module).
+    if name in ("Artifacts", "make_artifacts"):
+        from synth.report import artifacts
 
-    When `metrics` (a metrics.json dict) is not given, they are computed: every metric with `all_metrics`
-    (`synth.metrics.evaluate.evaluate`, per model too when there are several; embeds every post with
-    `embedder`, by default the bundled MiniLM behind its disk cache), else the lexical ones only. The
-    leaderboard is scored here; one that cannot be scored (too few posts per cell) is left out with a note.
-
-    Raises:
-        InputError: empty posts, or a run directory that holds no run.
-    """
-    from synth.metrics.leaderboard import build_leaderboard
-    from synth.metrics.lexical import compare_lexical
-    from synth.report.html import build_report
-
-    notes = []
-    if metrics is None and all_metrics:
-        from synth.metrics.evaluate import evaluate
-
-        several_models = MODEL in synthetic.columns and synthetic[MODEL].nunique() > 1
-        metrics = evaluate(real, synthetic, embedder=embedder, seed=seed, by=MODEL if several_models else None)
-    elif metrics is None:
-        metrics = {"lexical": compare_lexical(real, synthetic, seed=seed)}
-        notes.append("Only lexical metrics were computed; run `python -m synth evaluate` for the others.")
-    try:
-        leaderboard: Leaderboard | None = build_leaderboard(real, synthetic, n_boot=n_boot, seed=seed)
-    except InputError as error:
-        leaderboard = None
-        notes.append(f"No leaderboard: {error}")
-    manifests = run_manifests(run_dirs)
-    manifest = manifests[0] if len(manifests) == 1 else ({"runs": manifests} if manifests else None)
-    report_html = build_report(real, synthetic, metrics=metrics, manifest=manifest, leaderboard=leaderboard,
-                               samples_per_platform=samples_per_platform, seed=seed)
-    bundle = bundle_bytes(synthetic, report_html=report_html, run_dirs=run_dirs, metrics=metrics,
-                          leaderboard=leaderboard, n_real=len(real))
-    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
-        card = archive.read("DATASET_CARD.md").decode("utf-8")
-        files = tuple(archive.namelist())
-    return Artifacts(report_html, bundle, card, files, tuple(notes))
+        return getattr(artifacts, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -34,6 +34,7 @@ from synth import __version__
 from synth.errors import InputError
 from synth.metrics.leaderboard import Leaderboard
 from synth.metrics.lexical import lexical_features
+from synth.metrics.reference import Reference, fit_reference
 from synth.metrics.scorecard import AMBER_MAX_RATIO, GREEN_MAX_RATIO, scorecard
 from synth.plots.compare import feature_distribution_figure, leaderboard_bars, leaderboard_heatmap
 from synth.schema import MODEL, PLATFORM, TEXT
@@ -126,20 +127,25 @@ def _cell(value: Any) -> str:
     return str(value) if not isinstance(value, Mapping) else json.dumps(value, default=str)[:200]
 
 
-def feature_table(real: pd.DataFrame, synthetic: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
+def feature_table(real: pd.DataFrame, synthetic: pd.DataFrame, *, seed: int = 0,
+                  reference: Reference | None = None) -> pd.DataFrame:
     """Per-post lexical features of every post, labelled for the distribution figures.
+
+    The real posts' features and halves come from `reference` (a `synth.metrics.reference.Reference` of
+    `real` with `seed`) when given, else from one fitted here.
 
     Returns:
         One row per post: `group` ("real (half 1)" and "real (half 2)", the seeded platform-stratified halves
         of `synth.metrics.baseline.split_halves`, then one group per model, or "synthetic"), `platform`, and
         the columns of `synth.metrics.lexical.lexical_features`.
     """
-    from synth.metrics.baseline import split_halves
-
     frames = []
     if len(real) >= 2:
-        first, second = split_halves(real, seed=seed)
-        frames += [_with_group(first, "real (half 1)"), _with_group(second, "real (half 2)")]
+        reference = fit_reference(real, seed=seed, reference=reference)
+        platforms = real[PLATFORM].astype("string").to_numpy()
+        for half, label in zip(reference.halves, ("real (half 1)", "real (half 2)"), strict=True):
+            features = reference.features.iloc[half].reset_index(drop=True)
+            frames.append(features.assign(group=label, platform=platforms[half]))
     models = synthetic[MODEL].astype("string").fillna("synthetic") if MODEL in synthetic.columns else None
     for model in sorted(set(models)) if models is not None else ["synthetic"]:
         rows = synthetic if models is None else synthetic[(models == model).to_numpy()]
@@ -201,6 +207,7 @@ def build_report(
     samples_per_platform: int = 5,
     seed: int = 0,
     title: str = "Synthetic data fidelity report",
+    reference: Reference | None = None,
 ) -> str:
     """The report as one self-contained HTML document.
 
@@ -212,6 +219,8 @@ def build_report(
         samples_per_platform: real and synthetic posts shown per platform.
         seed: seed of the samples and of the real halves drawn in the figures.
         title: the document title.
+        reference: the real posts already fitted (`synth.metrics.reference.Reference` of `real` with `seed`),
+            so the figures do not tokenise them again.
 
     Raises:
         InputError: either set of posts is empty or lacks the `platform`/`text` columns.
@@ -220,7 +229,7 @@ def build_report(
         if posts.empty or not {PLATFORM, TEXT} <= set(posts.columns):
             raise InputError(f"{name}: nothing to report on (no rows with platform and text). Load them first.")
     metrics = dict(metrics or {})
-    table = feature_table(real, synthetic, seed=seed)
+    table = feature_table(real, synthetic, seed=seed, reference=reference)
     figures = distribution_figures(table, features=("chars", "hashtags", "mentions", "urls", "emoji"))
     for platform in sorted(set(real[PLATFORM]) & set(synthetic[PLATFORM])):
         figures += distribution_figures(table, platform=platform, features=("chars",))

@@ -38,6 +38,7 @@ def test_with_vectors_keeps_what_was_computed_and_checks_the_length() -> None:
     analysed = reference.analysed
     fitted = reference.with_vectors(np.ones((9, 4)))
     assert fitted.analysed is analysed and fitted.vectors is not None and reference.vectors is None
+    assert fitted.counts is reference.counts  # parts computed later are shared too
     with pytest.raises(InputError, match="8 embeddings for 9 posts"):
         reference.with_vectors(np.ones((8, 4)))
 
