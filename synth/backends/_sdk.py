@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from types import ModuleType
+from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 from synth.backends.base import BackendError
@@ -88,52 +90,84 @@ def map_sdk_error(
         where: the public base URL, named in not-found and connection messages.
         timeout, max_retries: the client settings, named in timeout messages.
     """
+    client = _Client(provider, model, key_variable, where, timeout, max_retries)
+    failure: _Failure
     if isinstance(error, sdk.APIStatusError):
-        status = error.status_code
-        said = _provider_message(error)
-        if status in (401, 403):
-            return _error(
-                f"{provider} refused the key ({status}): {said}. Check {key_variable} in your environment "
-                f"or {SECRETS_FILE}",
-                key, fatal=True, kind="auth",
-            )
-        if status == 404:
-            return _error(
-                f"{provider} at {where} does not know model {model!r} ({status}): {said}. Check the model "
-                "name (and the base_url)",
-                key, fatal=True, kind="not_found",
-            )
-        if status == 429:
-            return _error(
-                f"{provider} rate limit still hit after {max_retries} retries ({status}): {said}. Lower the "
-                "concurrency or the requests/tokens per minute",
-                key, fatal=False, kind="rate_limit",
-            )
-        if status in RETRIED_STATUSES or status >= 500:
-            return _error(
-                f"{provider} server error after {max_retries} retries ({status}): {said}",
-                key, fatal=False, kind="server",
-            )
-        return _error(
-            f"{provider} rejected the request ({status}): {said}. Check the model's settings "
-            "(max tokens, temperature, stop sequences, prompt length)",
-            key, fatal=True, kind="bad_request",
-        )
-    if isinstance(error, sdk.APITimeoutError):
-        return _error(
-            f"{provider} did not answer within {timeout:g} s ({max_retries} retries). Raise the timeout or "
-            "lower the concurrency",
-            key, fatal=False, kind="timeout",
-        )
-    if isinstance(error, sdk.APIConnectionError):
-        return _error(
-            f"could not connect to {provider} at {where} ({max_retries} retries): "
-            f"{error}. Is the server running and the base_url right?",
-            key, fatal=False, kind="connection",
-        )
-    if isinstance(error, sdk.APIResponseValidationError | json.JSONDecodeError):
+        failure = _status_failure(error.status_code, _provider_message(error), client)
+    elif isinstance(error, sdk.APITimeoutError):  # before APIConnectionError: the SDKs subclass it
+        failure = _timeout_failure(client)
+    elif isinstance(error, sdk.APIConnectionError):
+        failure = _connection_failure(error, client)
+    elif isinstance(error, sdk.APIResponseValidationError | json.JSONDecodeError):
         return malformed(provider, f"{type(error).__name__}: {error}", key)
-    return None
+    else:
+        return None
+    return _error(failure.message, key, fatal=failure.fatal, kind=failure.kind)
+
+
+@dataclass(frozen=True)
+class _Client:
+    """What error messages name about the client whose call failed."""
+
+    provider: str
+    model: str
+    key_variable: str
+    where: str
+    timeout: float
+    max_retries: int
+
+
+class _Failure(NamedTuple):
+    message: str
+    fatal: bool
+    kind: str
+
+
+def _status_failure(status: int, said: str, client: _Client) -> _Failure:
+    """An HTTP error status: auth, not found and other client errors are fatal; rate limits and server errors
+    (after the SDK's retries) fail the call."""
+    provider, retries = client.provider, client.max_retries
+    if status in (401, 403):
+        return _Failure(
+            f"{provider} refused the key ({status}): {said}. Check {client.key_variable} in your environment "
+            f"or {SECRETS_FILE}",
+            True, "auth",
+        )
+    if status == 404:
+        return _Failure(
+            f"{provider} at {client.where} does not know model {client.model!r} ({status}): {said}. Check the "
+            "model name (and the base_url)",
+            True, "not_found",
+        )
+    if status == 429:
+        return _Failure(
+            f"{provider} rate limit still hit after {retries} retries ({status}): {said}. Lower the "
+            "concurrency or the requests/tokens per minute",
+            False, "rate_limit",
+        )
+    if status in RETRIED_STATUSES or status >= 500:
+        return _Failure(f"{provider} server error after {retries} retries ({status}): {said}", False, "server")
+    return _Failure(
+        f"{provider} rejected the request ({status}): {said}. Check the model's settings "
+        "(max tokens, temperature, stop sequences, prompt length)",
+        True, "bad_request",
+    )
+
+
+def _timeout_failure(client: _Client) -> _Failure:
+    return _Failure(
+        f"{client.provider} did not answer within {client.timeout:g} s ({client.max_retries} retries). Raise the "
+        "timeout or lower the concurrency",
+        False, "timeout",
+    )
+
+
+def _connection_failure(error: Exception, client: _Client) -> _Failure:
+    return _Failure(
+        f"could not connect to {client.provider} at {client.where} ({client.max_retries} retries): "
+        f"{error}. Is the server running and the base_url right?",
+        False, "connection",
+    )
 
 
 def malformed(provider: str, detail: str, key: Secret | None) -> BackendError:
