@@ -8,7 +8,7 @@ import pytest
 from synth.backends.base import Completion, GenerationOptions, Message, Request
 from synth.errors import InputError
 from synth.generate.cache import ResponseCache
-from synth.generate.store import CallOutcome, CallRecord, RunStore, request_from_json, request_to_json
+from synth.generate.store import COST_COLUMNS, CallOutcome, CallRecord, RunStore, request_from_json, request_to_json
 
 
 def make_call(call_id: str = "c1") -> CallRecord:
@@ -72,3 +72,17 @@ def test_requests_round_trip_and_cache_key_depends_on_seed(tmp_path: Path) -> No
     cache.put(key, Completion("hi", 1, 2, "echo", "stop", "v1"))
     assert cache.get(key) == Completion("hi", 1, 2, "echo", "stop", "v1")
     cache.close()
+
+
+def test_cost_log_has_a_row_per_call_failed_ones_included(tmp_path: Path) -> None:
+    store = RunStore.create(tmp_path, "run1", {})
+    calls = [make_call("c1"), make_call("c2")]
+    store.add_calls(calls)
+    store.record_success(calls[0], outcome(("a",)))
+    store.record_failure(calls[1], "503", 0.2)
+    log = store.cost_log()
+    store.close()
+    assert [list(row) for row in log] == [list(COST_COLUMNS)] * 2
+    assert [(row["call_id"], row["status"], row["cost_usd"]) for row in log] == [("c1", "done", 0.5),
+                                                                                  ("c2", "failed", None)]
+    assert log[0]["input_tokens"] == 10 and log[0]["model_version"] == "echo-2024"

@@ -252,3 +252,24 @@ def test_all_metrics_fill_every_section(real: pd.DataFrame, synthetic: pd.DataFr
         metrics = json.loads(bundle.read("metrics.json"))
     assert set(metrics["by_model"]) == {"a", "b"} and metrics["meta"]["embedder"]["name"] == "hashing-64"
     assert "<h4>model a, all platforms</h4>" in html and "<h4>model b, all platforms</h4>" in html
+
+
+def test_artifacts_tokenise_the_real_posts_once_and_keep_the_card_they_bundle(
+    real: pd.DataFrame, synthetic: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import synth.metrics.lexical_posts as lexical_posts
+    from synth.report.artifacts import make_artifacts
+
+    tokenise = lexical_posts.tokenize_series
+    sizes: list[int] = []
+
+    def spy(texts: pd.Series) -> pd.Series:
+        sizes.append(len(texts))
+        return tokenise(texts)
+
+    monkeypatch.setattr(lexical_posts, "tokenize_series", spy)
+    artifacts = make_artifacts(real, synthetic, n_boot=0)
+    assert sizes.count(len(real)) == 1  # lexical metrics, leaderboard and report's halves share it
+    with zipfile.ZipFile(io.BytesIO(artifacts.bundle)) as bundle:
+        assert bundle.read("DATASET_CARD.md").decode("utf-8") == artifacts.card
+        assert tuple(bundle.namelist()) == artifacts.files
