@@ -153,11 +153,7 @@ async def execute(
     ready: dict[str, Backend] = dict(backends or {})
     cache = ResponseCache(cache_path or default_cache_path()) if config.use_cache else None
     try:
-        needed = {call.model_spec for call in pending}
-        for model in config.models:
-            if model.spec in needed and model.spec not in ready:
-                ready[model.spec] = create_backend(model.spec, **model.settings)
-                owned.append(ready[model.spec])
+        _open_backends(config, pending, ready, owned)
         _check_capabilities(pending, ready)
         store.set_backends({spec: backend.describe() for spec, backend in ready.items()})
         store.set_status(RUNNING)
@@ -169,18 +165,35 @@ async def execute(
         if cache is not None:
             cache.close()
     state.refresh()
-    if state.fatal is not None:
-        state.status, state.message = FAILED, str(state.fatal)
-    elif state.status == RUNNING:
-        state.status = INCOMPLETE if state.totals["failed"] or state.totals["pending"] else COMPLETED
-        if state.status == INCOMPLETE:
-            state.message = f"{state.totals['failed']} call(s) failed; `synth resume` retries them"
+    _settle_status(state)
     store.set_status(state.status, state.message or None)
     store.add_active_time(time.monotonic() - state.started)
     _notify(on_progress, state)
     if state.fatal is not None:
         raise state.fatal
     return state.snapshot()
+
+
+def _open_backends(
+    config: GenerationConfig, pending: list[CallRecord], ready: dict[str, Backend], owned: list[Backend]
+) -> None:
+    """Create the backends the pending calls need and `ready` lacks; each one created joins `owned` at once, so
+    the caller closes it even when a later one fails."""
+    needed = {call.model_spec for call in pending}
+    for model in config.models:
+        if model.spec in needed and model.spec not in ready:
+            ready[model.spec] = create_backend(model.spec, **model.settings)
+            owned.append(ready[model.spec])
+
+
+def _settle_status(state: _State) -> None:
+    """The run's final status once the workers are done (a budget stop or a cancel is already set)."""
+    if state.fatal is not None:
+        state.status, state.message = FAILED, str(state.fatal)
+    elif state.status == RUNNING:
+        state.status = INCOMPLETE if state.totals["failed"] or state.totals["pending"] else COMPLETED
+        if state.status == INCOMPLETE:
+            state.message = f"{state.totals['failed']} call(s) failed; `synth resume` retries them"
 
 
 async def _run_workers(
@@ -193,6 +206,8 @@ async def _run_workers(
     on_progress: ProgressCallback | None,
     cancel: threading.Event | asyncio.Event | None,
 ) -> None:
+    """Run the pending calls on each model's workers until they are done, a fatal error, the budget or a cancel
+    stops them."""
     stop = asyncio.Event()
     budget_changed = asyncio.Condition()
     tasks: list[asyncio.Task[None]] = []
@@ -206,17 +221,19 @@ async def _run_workers(
         )
         for _ in range(min(model.effective_concurrency(), len(queue))):
             tasks.append(asyncio.create_task(_worker(queue, context)))
-    if not tasks:
-        return
+    if tasks:
+        await _wait_for_workers(tasks, state, stop, cancel)
 
-    async def watch_cancel() -> None:
-        while not stop.is_set():
-            if cancel is not None and cancel.is_set():
-                state.status, state.message = CANCELLED, "cancelled; `synth resume` finishes the run"
-                stop.set()
-            await asyncio.sleep(0.05)
 
-    watcher = asyncio.create_task(watch_cancel())
+async def _wait_for_workers(
+    tasks: list[asyncio.Task[None]],
+    state: _State,
+    stop: asyncio.Event,
+    cancel: threading.Event | asyncio.Event | None,
+) -> None:
+    """Wait until the workers finish or `stop` is set; then let them finish their calls in flight (budget stop)
+    or abandon those at once (fatal error, cancel, a bug), and raise a worker's bug."""
+    watcher = asyncio.create_task(_watch_cancel(cancel, state, stop))
     workers: asyncio.Future[list[None]] = asyncio.gather(*tasks)
     stopper: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
     await asyncio.wait({workers, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -235,6 +252,17 @@ async def _run_workers(
             raise error  # a bug, not a backend failure: propagate
 
 
+async def _watch_cancel(
+    cancel: threading.Event | asyncio.Event | None, state: _State, stop: asyncio.Event
+) -> None:
+    """Poll `cancel` (set from another thread, e.g. the page's) and stop the run when it is set."""
+    while not stop.is_set():
+        if cancel is not None and cancel.is_set():
+            state.status, state.message = CANCELLED, "cancelled; `synth resume` finishes the run"
+            stop.set()
+        await asyncio.sleep(0.05)
+
+
 @dataclass
 class _WorkerContext:
     config: GenerationConfig
@@ -250,43 +278,55 @@ class _WorkerContext:
 
 
 async def _worker(queue: deque[CallRecord], ctx: _WorkerContext) -> None:
+    """One of a model's workers: runs calls from the model's queue until it is empty or the run stops."""
     while queue and not ctx.stop.is_set():
         call = queue.popleft()
-        cache_key = ResponseCache.key(call.backend, call.model, call.request) if ctx.cache else ""
-        cached = ctx.cache.get(cache_key) if ctx.cache else None
-        if cached is not None:
-            _record(call, cached, 0.0, time.time(), 0.0, True, ctx)
-            continue
-        worst_case = ctx.prices.cost(
-            call.backend, call.model, math.ceil(call.est_input_tokens * PROMPT_ESTIMATE_MARGIN),
-            call.request.options.max_tokens,
-        )
-        if not await _reserve_budget(worst_case or 0.0, ctx):
+        if not await _run_call(call, ctx):
             queue.appendleft(call)
             return
-        try:
-            await ctx.limiter.acquire(call.est_input_tokens + call.request.options.max_tokens)
-            started_wall, started = time.time(), time.perf_counter()
-            try:
-                async with asyncio.timeout(ctx.config.timeout_s):
-                    completion = await ctx.backend.generate(call.request)
-            except BackendError as error:
-                if error.fatal:
-                    ctx.state.fatal = error
-                    ctx.stop.set()
-                    return
-                _fail(call, str(error), time.perf_counter() - started, ctx)
-                continue
-            except TimeoutError:
-                _fail(call, f"timed out after {ctx.config.timeout_s:g} s", time.perf_counter() - started, ctx)
-                continue
-            latency = time.perf_counter() - started
-            cost = ctx.prices.cost(call.backend, call.model, completion.input_tokens, completion.output_tokens)
-            _record(call, completion, latency, started_wall, cost, False, ctx)
-            if ctx.cache is not None:
-                ctx.cache.put(cache_key, completion)
-        finally:
-            await _release_budget(worst_case or 0.0, ctx)
+
+
+async def _run_call(call: CallRecord, ctx: _WorkerContext) -> bool:
+    """One call's life: answered from the cache, or sent to the backend while its worst-case cost is held from
+    the budget. False when the budget cannot cover it (the run stops; the call stays to do)."""
+    cache_key = ResponseCache.key(call.backend, call.model, call.request) if ctx.cache else ""
+    cached = ctx.cache.get(cache_key) if ctx.cache else None
+    if cached is not None:
+        _record(call, cached, 0.0, time.time(), 0.0, True, ctx)
+        return True
+    worst_case = _worst_case_cost(call, ctx.prices)
+    if not await _reserve_budget(worst_case, ctx):
+        return False
+    try:
+        await _call_backend(call, cache_key, ctx)
+    finally:
+        await _release_budget(worst_case, ctx)
+    return True
+
+
+async def _call_backend(call: CallRecord, cache_key: str, ctx: _WorkerContext) -> None:
+    """Send one call behind the rate limits and under the timeout, and record its answer or failure; a fatal
+    BackendError stops the run instead."""
+    await ctx.limiter.acquire(call.est_input_tokens + call.request.options.max_tokens)
+    started_wall, started = time.time(), time.perf_counter()
+    try:
+        async with asyncio.timeout(ctx.config.timeout_s):
+            completion = await ctx.backend.generate(call.request)
+    except BackendError as error:
+        if error.fatal:
+            ctx.state.fatal = error
+            ctx.stop.set()
+        else:
+            _fail(call, str(error), time.perf_counter() - started, ctx)
+        return
+    except TimeoutError:
+        _fail(call, f"timed out after {ctx.config.timeout_s:g} s", time.perf_counter() - started, ctx)
+        return
+    latency = time.perf_counter() - started
+    cost = ctx.prices.cost(call.backend, call.model, completion.input_tokens, completion.output_tokens)
+    _record(call, completion, latency, started_wall, cost, False, ctx)
+    if ctx.cache is not None:
+        ctx.cache.put(cache_key, completion)
 
 
 def _record(
@@ -309,6 +349,18 @@ def _fail(call: CallRecord, error: str, latency: float, ctx: _WorkerContext) -> 
     ctx.state.store.record_failure(call, error, latency)
     ctx.state.count_failure(call)
     _notify(ctx.on_progress, ctx.state)
+
+
+# The budget reservation: a call in flight holds its worst-case cost, so calls started together cannot go over.
+
+
+def _worst_case_cost(call: CallRecord, prices: PriceTable) -> float:
+    """The most `call` can cost: its prompt estimate with a margin, plus all its max_tokens (0 when unpriced)."""
+    worst_case = prices.cost(
+        call.backend, call.model, math.ceil(call.est_input_tokens * PROMPT_ESTIMATE_MARGIN),
+        call.request.options.max_tokens,
+    )
+    return worst_case or 0.0
 
 
 async def _reserve_budget(worst_case: float, ctx: _WorkerContext) -> bool:
@@ -337,6 +389,7 @@ async def _reserve_budget(worst_case: float, ctx: _WorkerContext) -> bool:
 
 
 async def _release_budget(worst_case: float, ctx: _WorkerContext) -> None:
+    """Give back what `_reserve_budget` held once the call's cost is counted, and wake the workers waiting."""
     if ctx.state.budget_usd is None:
         return
     async with ctx.budget_changed:
