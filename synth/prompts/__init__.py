@@ -1,5 +1,5 @@
 """Multi-platform topic-based prompts.
 
-render.py holds the templates and renders them (pure); style.py measures each platform's style profile on
-real posts.
+render.py holds the templates and the strategies (`STRATEGY_REGISTRY`: name -> help and render function) and
+renders them (pure); style.py measures each platform's style profile on real posts.
 """
