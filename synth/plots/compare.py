@@ -2,17 +2,17 @@
 
 Each function takes plain frames and returns a plotly Figure; none reads files or Streamlit state, so the
 same figure goes to a page (`st.plotly_chart`) and to the standalone report. Post text never reaches a
-figure here: axes and labels show counts, tokens and model names only, set as plain text.
+figure here: axes and labels show counts, tokens and model names only, escaped (`synth.plots.labels`).
 """
 
 from __future__ import annotations
-
-import html
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+
+from synth.plots.labels import escape_label
 
 FEATURE_LABELS: dict[str, str] = {
     "chars": "Characters per post",
@@ -26,12 +26,6 @@ FEATURE_LABELS: dict[str, str] = {
 TAIL_QUANTILE = 0.99
 REAL_COLOURS = ("#1f4e79", "#7fa7cf")  # the real posts and the other real half: blues
 MODEL_COLOURS = ("#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
-
-
-def safe_label(value: object) -> str:
-    """A name for a legend or axis: plotly reads <b>, <a href=...> and entities in labels as markup, so
-    angle brackets and ampersands are turned into entities, which plotly shows as the characters."""
-    return html.escape(str(value), quote=False)
 
 
 def feature_distribution_figure(features: pd.DataFrame, feature: str, *, group: str = "group") -> go.Figure:
@@ -60,7 +54,7 @@ def feature_distribution_figure(features: pd.DataFrame, feature: str, *, group: 
             model_index += 1
         figure.add_trace(
             go.Histogram(
-                x=clipped, name=safe_label(f"{name} (n={len(rows):,})"), histnorm="percent", marker_color=colour,
+                x=clipped, name=escape_label(f"{name} (n={len(rows):,})"), histnorm="percent", marker_color=colour,
                 opacity=0.55, xbins={"size": 1} if discrete else None, nbinsx=None if discrete else 40,
             )
         )
@@ -81,13 +75,13 @@ def top_items_figure(tops: dict[str, pd.Series], *, title: str) -> go.Figure:
         title: the figure title.
     """
     names = list(tops) or ["(nothing)"]
-    figure = make_subplots(rows=1, cols=len(names), subplot_titles=[safe_label(n) for n in names],
+    figure = make_subplots(rows=1, cols=len(names), subplot_titles=[escape_label(n) for n in names],
                            horizontal_spacing=0.12)
     for column, name in enumerate(names, start=1):
         items = tops.get(name, pd.Series(dtype=float))
         figure.add_trace(
-            go.Bar(x=items.to_numpy()[::-1], y=[safe_label(i) for i in items.index][::-1], orientation="h",
-                   name=safe_label(name), showlegend=False,
+            go.Bar(x=items.to_numpy()[::-1], y=[escape_label(i) for i in items.index][::-1], orientation="h",
+                   name=escape_label(name), showlegend=False,
                    marker_color=REAL_COLOURS[0] if name.startswith("real") else MODEL_COLOURS[column % 8]),
             row=1, col=column,
         )
@@ -111,8 +105,8 @@ def leaderboard_heatmap(cells: pd.DataFrame) -> go.Figure:
                  + high.round(1).astype(str) + "]"),
     )
     figure = go.Figure(
-        go.Heatmap(z=scores.to_numpy(), x=[safe_label(c) for c in scores.columns],
-                   y=[safe_label(i) for i in scores.index], text=labels,
+        go.Heatmap(z=scores.to_numpy(), x=[escape_label(c) for c in scores.columns],
+                   y=[escape_label(i) for i in scores.index], text=labels,
                    texttemplate="%{text}", zmin=0, zmax=100, colorscale="Viridis",
                    colorbar={"title": {"text": "score"}}, hovertemplate="%{y} on %{x}: %{z:.1f}<extra></extra>")
     )
@@ -133,7 +127,7 @@ def leaderboard_bars(cells: pd.DataFrame, metric: str = "score") -> go.Figure:
         if metric == "score" and rows["score_low"].notna().any():
             error = {"type": "data", "symmetric": False, "array": rows["score_high"] - rows["score"],
                      "arrayminus": rows["score"] - rows["score_low"]}
-        figure.add_trace(go.Bar(x=rows["platform"], y=rows[metric], name=safe_label(model), error_y=error,
+        figure.add_trace(go.Bar(x=rows["platform"], y=rows[metric], name=escape_label(model), error_y=error,
                                 marker_color=MODEL_COLOURS[index % len(MODEL_COLOURS)]))
     if metric == "score":
         baseline = cells.groupby("platform", sort=True)["baseline_score"].first()

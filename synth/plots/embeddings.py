@@ -5,8 +5,8 @@ Conventions for every function here (please keep them when you add one):
 - Input is data (DataFrames, arrays, result dataclasses); output is a `plotly.graph_objects.Figure`. No
   Streamlit, no file writing, no computing of metrics: the caller passes what to draw.
 - User text (post text, topic labels, model names, anything that came from a file or a model) goes through
-  `escape_label`/`hover_text` before it reaches a title, a legend, an axis or a hover: plotly renders a
-  subset of HTML in those, and user text is data, never markup.
+  `synth.plots.labels.escape_label` (or `hover_text`, for post text) before it reaches a title, a legend, an
+  axis or a hover: plotly renders a subset of HTML in those, and user text is data, never markup.
 - Real data is drawn in `SOURCE_COLORS["real"]`, synthetic in `SOURCE_COLORS["synthetic"]`, everywhere.
 - Figures carry a short title and axis titles in words a newcomer understands; `template="plotly_white"`.
 - Tests check the figure dict (`fig.to_dict()`): traces, names, counts; not pixels.
@@ -14,7 +14,6 @@ Conventions for every function here (please keep them when you add one):
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,20 +23,13 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from synth import schema
+from synth.plots.labels import MISSING_LABEL, escape_label, escape_markup
 
 SOURCE_COLORS: dict[str, str] = {schema.REAL: "#4C78A8", schema.SYNTHETIC: "#F58518"}
 SOURCE_SYMBOLS: dict[str, str] = {schema.REAL: "circle", schema.SYNTHETIC: "diamond"}
 PALETTE: tuple[str, ...] = tuple(qualitative.Plotly) + tuple(qualitative.Set2)
 TEMPLATE = "plotly_white"
-MISSING_LABEL = "(none)"
-
-
-def escape_label(value: object, max_chars: int = 60) -> str:
-    """A category value (topic, model, platform...) made safe and short for a legend or a title."""
-    text = MISSING_LABEL if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-    if len(text) > max_chars:
-        text = text[: max_chars - 1] + "…"
-    return html.escape(text)
+LEGEND_CHARS = 60  # legend entries and group names are clipped to this many characters
 
 
 def hover_text(texts: Sequence[object] | pd.Series, *, max_chars: int = 280, width: int = 60) -> list[str]:
@@ -51,13 +43,9 @@ def hover_text(texts: Sequence[object] | pd.Series, *, max_chars: int = 280, wid
     series = series.str.replace(r"\s+", " ", regex=True).str.strip()
     too_long = series.str.len() > max_chars
     series = series.where(~too_long, series.str.slice(0, max_chars - 1) + "…")
-    for character, entity in _ENTITIES:
-        series = series.str.replace(character, entity, regex=False)
+    series = series.map(escape_markup).astype("string")
     series = series.str.replace(rf"(\S.{{{width - 1},}}?) ", r"\1<br>", regex=True)
     return series.tolist()
-
-
-_ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
 
 
 def _colors_for(values: Sequence[str], color_by: str) -> dict[str, str]:
@@ -108,23 +96,24 @@ def projection_scatter(
         for source in source_values:
             mask = (groups == value).to_numpy()
             marker: dict[str, Any] = {"size": marker_size, "color": colors[value], "opacity": 0.7}
-            label = escape_label(value)
+            label = escape_label(value, LEGEND_CHARS)
             if source is not None:
                 mask &= (sources == source).to_numpy()
                 marker["symbol"] = SOURCE_SYMBOLS.get(source, "circle")
-                label = f"{label} ({escape_label(source)})"
+                label = f"{label} ({escape_label(source, LEGEND_CHARS)})"
             if not mask.any():
                 continue
             fig.add_trace(
                 go.Scattergl(
                     x=points[x].to_numpy()[mask], y=points[y].to_numpy()[mask], mode="markers", name=label,
-                    legendgroup=escape_label(value), marker=marker, customdata=labels[mask], text=hovers[mask],
+                    legendgroup=escape_label(value, LEGEND_CHARS), marker=marker, customdata=labels[mask],
+                    text=hovers[mask],
                     hovertemplate="%{text}<extra>" + label + "</extra>",
                 )
             )
     fig.update_layout(
         title=escape_label(title, 120) if title else None, template=TEMPLATE, dragmode="lasso",
-        legend={"title": {"text": escape_label(color_by)}, "itemsizing": "constant"},
+        legend={"title": {"text": escape_label(color_by, LEGEND_CHARS)}, "itemsizing": "constant"},
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10}, height=600,
     )
     # Map axes have no units: hide the numbers, keep the aspect honest.

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from synth.platforms import get_platform
+from synth.plots.labels import escape_label
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -35,7 +35,7 @@ def topic_platform_heatmap(topic_set: TopicSet, *, normalise: bool = False) -> g
             z=values.to_numpy(),
             x=labels,
             # Labels come from the data: escaped, so plotly's HTML subset (links, tags) is shown, not run.
-            y=[html.escape(str(label)) for label in counts.index],
+            y=[escape_label(label) for label in counts.index],
             customdata=shares.to_numpy(),
             text=counts.to_numpy(),
             texttemplate="%{text}",

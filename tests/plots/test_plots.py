@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synth.plots.embeddings import SOURCE_COLORS, coverage_chart, escape_label, hover_text, projection_scatter
+from synth.plots.embeddings import SOURCE_COLORS, coverage_chart, hover_text, projection_scatter
+from synth.plots.labels import escape_label
 
 
 @pytest.fixture
