@@ -5,6 +5,7 @@ import streamlit as st
 from synth.errors import InputError
 from synth.io import MAX_ROWS, MAX_UPLOAD_MB, posts_to_bytes
 from ui import ingest, state
+from ui.format import escape_markdown
 
 st.title("Upload real posts")
 st.caption(
@@ -21,10 +22,10 @@ ingest.forget_other_uploads({upload.file_id for upload in uploads})
 
 loaded = []
 for upload in uploads:
-    with st.expander(ingest.plain(upload.name), expanded=True):
+    with st.expander(escape_markdown(upload.name), expanded=True):
         raw = ingest.read_upload(upload)
         if isinstance(raw, InputError):
-            st.error(ingest.plain(raw), icon=":material/error:")
+            st.error(escape_markdown(raw), icon=":material/error:")
             continue
         st.caption("Read as " + ingest.describe(raw))
         mapping, platform = ingest.mapping_widgets(raw, upload.file_id)
@@ -38,7 +39,7 @@ for upload in uploads:
         try:
             loaded.append(ingest.to_posts(raw, upload.file_id, mapping, platform))
         except InputError as error:
-            st.error(ingest.plain(error), icon=":material/error:")
+            st.error(escape_markdown(error), icon=":material/error:")
 
 if loaded:
     posts, report = ingest.combine_files(loaded)
@@ -58,13 +59,13 @@ read.metric("Rows read", f"{report.rows_read:,}")
 st.dataframe(ingest.report_tables(report), hide_index=True, key="report_table")
 for file in report.files:
     for reason, examples in file.examples.items():
-        st.caption(ingest.plain(f"{file.name}, {reason}, e.g.: " + "; ".join(examples)))
+        st.caption(escape_markdown(f"{file.name}, {reason}, e.g.: " + "; ".join(examples)))
     for note in file.notes:
-        st.caption(ingest.plain(f"{file.name}: {note}"))
+        st.caption(escape_markdown(f"{file.name}: {note}"))
 for note in report.notes:
-    st.caption(ingest.plain(note))
+    st.caption(escape_markdown(note))
 if report.languages:
-    st.caption(ingest.plain("Languages (sample): " + ", ".join(
+    st.caption(escape_markdown("Languages (sample): " + ", ".join(
         f"{language} {share:.0%}" for language, share in report.languages.items())))
 
 st.subheader("Per platform")

@@ -7,6 +7,7 @@ from synth.errors import SynthError
 from synth.plots.embeddings import projection_scatter
 from ui import embeddings as emb
 from ui import state
+from ui.jobs import settle
 
 emb.start_umap_warmup()
 st.title("Embeddings")
@@ -33,9 +34,9 @@ elif not has_real:
             "shows the synthetic posts alone.", icon=":material/info:")
 
 posts = emb.combine_posts(real, synthetic)
-data_key = emb.fingerprint_texts(posts[schema.TEXT])
+data_key = emb.texts_key(posts)
 embedding = emb.embeddings_job(posts, data_key)
-if not emb.settle(embedding, 4.0):
+if not settle(embedding, 4.0):
     st.caption("Embeddings are kept on disk: this happens once per dataset.")
     emb.show_pending([embedding])
     st.stop()
@@ -65,7 +66,7 @@ except SynthError as error:
     st.stop()
 if method != "pca":
     map_job = emb.map_job(method, vectors, data_key)
-    if emb.settle(map_job, 0.5) and map_job.future.exception() is not None:
+    if settle(map_job, 0.5) and map_job.future.exception() is not None:
         st.error(str(map_job.future.exception()), icon=":material/error:")
     elif map_job.future.done():
         coords = map_job.future.result()

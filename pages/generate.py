@@ -4,12 +4,14 @@ import streamlit as st
 
 from synth.backends.base import GenerationOptions
 from synth.errors import SynthError
-from synth.generate import GenerationConfig, ModelConfig, Plan, load_run_posts, plan_run
+from synth.generate import GenerationConfig, ModelConfig, Plan, list_runs, load_run_posts, plan_run, run_models
+from synth.generate.config import base_url_settings
+from synth.paths import runs_root
 from synth.platforms import PLATFORMS, get_platform
 from synth.prompts.render import STRATEGIES, STRATEGY_HELP
 from ui import generate as gen
 from ui import state
-from ui.compare import runs_root
+from ui.jobs import settle
 
 st.title("Generate synthetic posts")
 real = state.get_real_posts()
@@ -17,7 +19,7 @@ gaps = state.get_targeted_plan()
 use_gaps = gaps is not None and real is not None and st.toggle(
     f"Fill the {len(gaps.topics)} coverage gaps planned on the Embeddings page", True, key="generate_use_gaps"
 )
-topics, labelled, origin = gen.offered_topics(real, gaps if use_gaps else None) if real is not None else ([], None, "")
+topics, labelled, origin = gen.topics_to_offer(real, gaps if use_gaps else None) if real is not None else ([], None, "")
 shown_keys: set[str] = set()
 
 if real is None:
@@ -30,7 +32,7 @@ else:
     platforms = st.multiselect("Platforms", list(PLATFORMS), default=list(gaps.platforms) if use_gaps and gaps
                                else in_data[:2], key="generate_platforms",
                                format_func=lambda name: get_platform(name).label)
-    offered = {t.topic_id: t for t in gen.topics_above_share(labelled, topics, platforms)}
+    offered = {t.topic_id: t for t in gen.topics_for_platforms(labelled, topics, platforms)}
     chosen_topics = st.multiselect("Topics", list(offered), default=list(offered)[: None if use_gaps else 2],
                                    key="generate_topics" + ("_gaps" if use_gaps else ""),
                                    format_func=lambda topic_id: offered[topic_id].label)
@@ -54,7 +56,7 @@ else:
 
     plan: Plan | None = None
     try:
-        settings = {s: {"base_url": base_url.strip()} for s in specs if base_url.strip() and s.startswith("openai:")}
+        settings = {s: base_url_settings(s, base_url) for s in specs}
         backends = gen.build_backends(specs, settings) if specs else {}
         models = tuple(ModelConfig(s, settings.get(s, {})).suited_to(backends[s]) for s in specs)
         config = GenerationConfig(
@@ -85,48 +87,50 @@ else:
                 f"[{m.role}]\n{m.content}" for m in request.messages), language=None, wrap_lines=True)
         if st.button("Start", type="primary", key="generate_start"):
             run_dir = runs_root() / plan.run_id
-            gen.registry().start(run_dir, backends, plan)
+            gen.start_run(run_dir, backends, plan)
             st.session_state[gen.CURRENT_RUN] = str(run_dir)
 
 
 def show_current_run() -> None:
     run_dir = st.session_state.get(gen.CURRENT_RUN)
-    handle = gen.registry().get(run_dir) if run_dir else None
-    if handle is None:
+    job = gen.current_run(run_dir)
+    if job is None:
         return
-    gen.wait_briefly(handle)
-    st.subheader(f"Run {handle.run_dir.name}")
-    if handle.progress is not None:
-        st.progress(handle.progress.fraction, text=gen.progress_line(handle.progress))
-        for post in handle.progress.latest_posts[-3:]:
+    settle(job, 0.5)  # let the run advance a little before the page draws it again
+    st.subheader(job.label)
+    progress = job.detail
+    if progress is not None:
+        st.progress(progress.fraction, text=gen.progress_line(progress))
+        for post in progress.latest_posts[-3:]:
             # Labels and model output are data: plain text, never markdown.
             st.text(f"{post.get('model', '')} · {post.get('platform', '')} · {post.get('topic', '')}\n"
                     f"{post.get('text', '')}")
-    if handle.running:
+    if job.running:
         if st.button("Cancel", key="generate_cancel"):
-            handle.cancel.set()
+            job.cancel.set()
         return
-    kind, message = gen.final_message(handle)
+    kind, message = gen.final_message(job)
     getattr(st, kind)(message)
     # Each session of a run (the start, every resume) is loaded once; a resumed run brings all its posts.
-    if handle.result is not None and st.session_state.get("generate_loaded") != id(handle):
-        state.set_synthetic_posts(handle.result.posts)
-        st.session_state["generate_loaded"] = id(handle)
+    result = None if job.future.exception() is not None else job.future.result()
+    if result is not None and st.session_state.get("generate_loaded") != id(job):
+        state.set_synthetic_posts(result.posts)
+        st.session_state["generate_loaded"] = id(job)
         st.rerun()  # the whole page, so the sidebar counts the new posts
 
 
-current = gen.registry().get(st.session_state.get(gen.CURRENT_RUN, ""))
+current = gen.current_run(st.session_state.get(gen.CURRENT_RUN))
 # Refresh every second only while a run is going; the end of a run reruns the whole page once.
 st.fragment(run_every=1.0 if current is not None and current.running else None)(show_current_run)()
 
 st.subheader("Earlier runs")
-runs = gen.list_runs()
+runs = list_runs()
 if runs.empty:
     st.caption(f"No runs in {runs_root()} yet.")
 else:
     st.dataframe(runs, hide_index=True, key="generate_runs_table")
     picked = st.selectbox("Run", list(runs["run"]), key="generate_run_pick")
-    gen.key_inputs(gen.run_models(runs_root() / picked)[0], shown_keys)
+    gen.key_inputs(run_models(runs_root() / picked)[0], shown_keys)
     open_column, resume_column = st.columns(2)
     if open_column.button("Open its posts", key="generate_open"):
         posts = load_run_posts(runs_root() / picked)
@@ -134,8 +138,8 @@ else:
         st.success(f"{len(posts):,} posts of run {picked} are now this session's synthetic posts.")
     if resume_column.button("Resume", key="generate_resume", help="make only the calls not done yet"):
         try:
-            specs, saved = gen.run_models(runs_root() / picked)
-            gen.registry().start(runs_root() / picked, gen.build_backends(specs, saved))
+            specs, saved = run_models(runs_root() / picked)
+            gen.start_run(runs_root() / picked, gen.build_backends(specs, saved))
             st.session_state[gen.CURRENT_RUN] = str(runs_root() / picked)
             st.rerun()
         except SynthError as error:

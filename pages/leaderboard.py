@@ -6,7 +6,7 @@ from synth.errors import SynthError
 from synth.metrics.leaderboard import ALL, COMPONENTS, DEFINITIONS
 from synth.plots.compare import leaderboard_bars, leaderboard_heatmap
 from ui import compare
-from ui.ingest import plain
+from ui.format import escape_markdown
 
 st.title("Leaderboard")
 st.caption(
@@ -31,7 +31,7 @@ except SynthError as error:
 
 st.subheader("Who is best where")
 for row in board.best.itertuples():
-    verdict = plain(row.verdict) + ("" if row.p_best != row.p_best else f" (P(best) = {row.p_best:.0%})")
+    verdict = escape_markdown(row.verdict) + ("" if row.p_best != row.p_best else f" (P(best) = {row.p_best:.0%})")
     if row.clear:
         st.success(verdict, icon=":material/trophy:")
     else:

@@ -1,7 +1,5 @@
 """Topics page: find the topics real posts share across platforms, edit them, and see them per platform."""
 
-import json
-
 import streamlit as st
 
 from synth.errors import SynthError
@@ -96,7 +94,6 @@ with posts_tab:
             st.text(text)  # user text: shown as plain text, never as markdown
 
 st.download_button(
-    "Download topics.json", json.dumps(topic_set.summary() | {"assignments": topic_set.assignments}, indent=2,
-                                       ensure_ascii=False),
+    "Download topics.json", topic_set.to_json(),
     file_name="topics.json", mime="application/json", key="topics_download",
 )

@@ -7,6 +7,9 @@ One row per post. Required: `post_id`, `platform`, `text`, `source`. Optional co
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
+
 import pandas as pd
 
 from synth.errors import InputError
@@ -46,6 +49,22 @@ def count_by_value(values: pd.Series) -> dict[str, int]:
     """How many rows hold each value (e.g. posts per platform), as plain JSON-ready types, sorted by value;
     missing values are not counted."""
     return {str(value): int(count) for value, count in values.value_counts().sort_index().items()}
+
+
+def content_hash(values: pd.DataFrame | pd.Series, columns: Sequence[str] | None = None, *, salt: bytes = b"") -> str:
+    """A SHA-256 hex digest of the content of a column, or of some columns of a table, for cache keys and
+    staleness checks: the same values in the same order give the same hash, whatever the index.
+
+    Args:
+        values: a Series, or a DataFrame whose `columns` (default: all, in order) are hashed one after another.
+        columns: the DataFrame's columns to hash.
+        salt: bytes hashed before the content (e.g. the parameters a cached result also depends on).
+    """
+    frame = values.to_frame() if isinstance(values, pd.Series) else values[list(columns or values.columns)]
+    digest = hashlib.sha256(salt)
+    for _, column in frame.items():
+        digest.update(pd.util.hash_pandas_object(column, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
 
 
 def validate_posts(posts: pd.DataFrame, *, name: str = "posts") -> pd.DataFrame:

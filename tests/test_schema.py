@@ -2,7 +2,7 @@ import pandas as pd
 import pytest
 
 from synth.errors import InputError
-from synth.schema import CANONICAL_COLUMNS, count_by_value, empty_posts, validate_posts
+from synth.schema import CANONICAL_COLUMNS, content_hash, count_by_value, empty_posts, validate_posts
 
 
 def _posts(**overrides: list) -> pd.DataFrame:
@@ -46,3 +46,14 @@ def test_count_by_value_is_sorted_plain_and_skips_missing() -> None:
     counts = count_by_value(values)
     assert counts == {"reddit": 1, "twitter": 2} and list(counts) == ["reddit", "twitter"]
     assert all(type(n) is int for n in counts.values())
+
+
+def test_content_hash_follows_values_and_order_not_the_index() -> None:
+    posts = _posts()
+    assert content_hash(posts) == content_hash(posts.set_axis([7, 8]))
+    assert content_hash(posts, ["text"]) == content_hash(posts["text"])
+    assert content_hash(posts, ["text"]) != content_hash(posts.iloc[::-1], ["text"])
+    assert content_hash(posts, ["text"]) != content_hash(_posts(text=["hi", "hello!"]), ["text"])
+    assert content_hash(posts, ["text"]) != content_hash(posts, ["text", "platform"])
+    assert content_hash(posts["text"], salt=b"a") != content_hash(posts["text"], salt=b"b")
+    assert len(content_hash(posts)) == 64

@@ -6,7 +6,6 @@ switching tabs or models reruns nothing that was already computed for the same p
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +51,6 @@ def features_for_figures(real: pd.DataFrame, synthetic: pd.DataFrame, seed: int 
 def distribution_figure(real: pd.DataFrame, synthetic: pd.DataFrame, platform: str | None, feature: str) -> go.Figure:
     table = features_for_figures(real, synthetic)
     return distribution_figures(table, platform=platform, features=(feature,))[0]
-
-
-def runs_root() -> Path:
-    """Where runs are kept (`synth generate --out runs/NAME`); the SYNTH_RUNS_DIR variable overrides it."""
-    return Path(os.environ.get("SYNTH_RUNS_DIR", "runs"))
 
 
 def models_of(synthetic: pd.DataFrame) -> list[str]:

@@ -1,7 +1,7 @@
 """Embeddings page helpers: background jobs for embeddings, maps, metrics and coverage, and their widgets.
 
-Slow work (embedding posts, UMAP, t-SNE, semantic metrics, coverage gaps) runs in a small thread pool held
-by `st.cache_resource`, keyed by a fingerprint of the data: a rerun or a second visit finds the job running
+Slow work (embedding posts, UMAP, t-SNE, semantic metrics, coverage gaps) runs on the job board
+(`ui.jobs.job_board`), keyed by a content hash of the data: a rerun or a second visit finds the job running
 or done instead of starting it again, and the page shows what is ready (PCA at once) while the rest
 computes. Embeddings and maps are also cached on disk (`synth.embeddings.embedder`, `synth.embeddings.projection`), so a
 restarted server gets them back in a second. Results stay in this process's memory, never pickled.
@@ -12,14 +12,9 @@ background thread when the server serves its first page (`SYNTH_WARM_UMAP=0` tur
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import os
 import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import Future, wait
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,89 +22,14 @@ import pandas as pd
 import streamlit as st
 
 from synth import schema
+from ui.format import escape_markdown, number
+from ui.jobs import Job, job_board, lower_priority
 
 EMBED_CHUNK = 256
-MAX_JOBS = 64
 EXTRAS_DELAY_S = 3.0  # metrics and coverage wait this long so the page's first map is drawn first
 METHOD_LABELS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 COLOR_CHOICES = (schema.SOURCE, schema.PLATFORM, schema.MODEL, schema.TOPIC)
 SHOWN_COLUMNS = [schema.SOURCE, schema.PLATFORM, schema.MODEL, schema.TOPIC, schema.TEXT]
-
-
-@dataclass
-class Job:
-    """One background computation: its future, what it is doing and how far it got (0-1)."""
-
-    future: Future[Any]
-    label: str
-    started: float = field(default_factory=time.monotonic)
-    progress: float = 0.0
-
-    @property
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started
-
-
-class JobBoard:
-    """Jobs by key; submitting a key already known returns the existing job (running or done).
-
-    Each job runs in its own daemon thread, at most `workers` at once: a server stopped mid-job exits at
-    once instead of waiting for a UMAP or a metric to finish.
-    """
-
-    def __init__(self, workers: int = 2) -> None:
-        self._slots = threading.Semaphore(workers)
-        self._jobs: dict[str, Job] = {}
-        self._lock = threading.Lock()
-
-    def submit(self, key: str, label: str, work: Callable[[Job], Any], *, delay_s: float = 0.0) -> Job:
-        with self._lock:
-            job = self._jobs.get(key)
-            if job is not None and not (job.future.done() and job.future.exception() is not None):
-                return job  # a failed job is retried on the next visit; others are reused
-            job = Job(Future(), label)
-            threading.Thread(
-                target=self._run, args=(job, work, delay_s), name=f"synth-{key[:40]}", daemon=True
-            ).start()
-            self._jobs[key] = job
-            if len(self._jobs) > MAX_JOBS:  # forget the oldest finished jobs (their memory)
-                for old in [k for k, j in self._jobs.items() if j.future.done()][: len(self._jobs) - MAX_JOBS]:
-                    del self._jobs[old]
-            return job
-
-    def _run(self, job: Job, work: Callable[[Job], Any], delay_s: float) -> None:
-        lower_priority()
-        time.sleep(delay_s)
-        with self._slots:
-            job.started = time.monotonic()
-            if not job.future.set_running_or_notify_cancel():
-                return
-            try:
-                job.future.set_result(work(job))
-            except BaseException as error:  # handed to the page through the future, shown or raised there
-                job.future.set_exception(error)
-
-    def get(self, key: str) -> Job | None:
-        return self._jobs.get(key)
-
-
-def lower_priority() -> None:
-    """Run the calling thread at a lower CPU priority (Linux: threads are schedulable tasks), so that
-    background work leaves the cores to the script drawing the page first."""
-    with contextlib.suppress(AttributeError, OSError):  # not Linux, or not allowed: same priority, still correct
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-
-
-def settle(job: Job, seconds: float) -> bool:
-    """Wait up to `seconds` for `job` (a cached result is ready at once: no need to show progress)."""
-    wait([job.future], timeout=seconds)
-    return job.future.done()
-
-
-@st.cache_resource(show_spinner=False)
-def job_board() -> JobBoard:
-    """The process-wide job board (shared by sessions: results are keyed by data content)."""
-    return JobBoard()
 
 
 @st.cache_resource(show_spinner=False)
@@ -129,10 +49,9 @@ def start_umap_warmup() -> threading.Thread | None:
     return thread
 
 
-def fingerprint_texts(texts: pd.Series) -> str:
-    """A content hash of a column of texts (order matters)."""
-    hashed = pd.util.hash_pandas_object(texts.astype("string").fillna(""), index=False).to_numpy()
-    return hashlib.sha256(hashed.tobytes()).hexdigest()[:24]
+def texts_key(posts: pd.DataFrame) -> str:
+    """The key of the posts' texts (in order) for the job board and the disk caches: a content hash."""
+    return schema.content_hash(posts[schema.TEXT].astype("string").fillna(""))[:24]
 
 
 def combine_posts(real: pd.DataFrame | None, synthetic: pd.DataFrame | None) -> pd.DataFrame:
@@ -171,7 +90,7 @@ def embeddings_job(posts: pd.DataFrame, data_key: str) -> Job:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def pca_map(data_key: str, _vectors: np.ndarray) -> np.ndarray:
-    """The PCA map of the vectors with fingerprint `data_key` (instant; disk-cached too)."""
+    """The PCA map of the vectors with content hash `data_key` (instant; disk-cached too)."""
     from synth.embeddings.projection import project
 
     return project(_vectors, "pca", data_key=data_key)
@@ -238,22 +157,12 @@ def metrics_table(result: dict[str, Any], group: str = "all") -> pd.DataFrame:
         if isinstance(value, dict):
             synthetic, baseline = value.get("synthetic"), value.get("baseline")
             real = value.get("real")
-            shown = f"{_number(synthetic)} (real {_number(real)})"
+            shown = f"{number(synthetic)} (real {number(real)})"
         else:
-            shown, baseline = _number(value), values.get(f"{name}_baseline")
-        rows.append({"metric": name, "synthetic": shown, "real vs real": _number(baseline),
+            shown, baseline = number(value), values.get(f"{name}_baseline")
+        rows.append({"metric": name, "synthetic": shown, "real vs real": number(baseline),
                      "definition": DEFINITIONS.get(name, "")})
     return pd.DataFrame(rows)
-
-
-def _number(value: object) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float | np.floating):
-        return f"{value:.3f}"
-    if isinstance(value, int | np.integer):
-        return f"{int(value):,}"
-    return str(value)
 
 
 def selected_rows(event: Any, posts: pd.DataFrame) -> pd.DataFrame:
@@ -277,7 +186,6 @@ def coverage_panel(report: Any, *, n_synthetic: int) -> Any:
     """
     from synth.metrics.coverage_gaps import plan_for_gaps
     from synth.plots.embeddings import coverage_chart
-    from ui.ingest import plain
 
     st.plotly_chart(coverage_chart(report.clusters), key="embeddings_coverage_chart", width="stretch")
     st.caption(f"{report.outside_share:.0%} of synthetic posts are near no real cluster.")
@@ -287,8 +195,9 @@ def coverage_panel(report: Any, *, n_synthetic: int) -> Any:
     for gap in report.gaps[:10]:
         title = (f"#{gap.cluster} {gap.label or '(no keywords)'}: {gap.real_share:.1%} of real posts, "
                  f"{gap.synthetic_share:.1%} of synthetic")
-        with st.expander(plain(title)):
-            st.caption(plain("Platforms: " + ", ".join(f"{name} {count}" for name, count in gap.platforms.items())))
+        with st.expander(escape_markdown(title)):
+            platforms = ", ".join(f"{name} {count}" for name, count in gap.platforms.items())
+            st.caption(escape_markdown(f"Platforms: {platforms}"))
             st.dataframe(gap.examples, hide_index=True, key=f"embeddings_gap_examples_{gap.cluster}")
     choices = [gap.cluster for gap in report.gaps]
     labels = {gap.cluster: f"#{gap.cluster} {gap.label}" for gap in report.gaps}

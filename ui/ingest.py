@@ -7,17 +7,17 @@ keeps one researcher's posts out of everyone else's cache.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
 from synth.errors import InputError
 from synth.io import ROLES, ColumnMapping, IngestReport, LoadedFile, RawFile, combine, platform_stats, read_file
 from synth.platforms import PLATFORMS
+from synth.plots.ingest import feature_share_figure
+from ui.format import escape_markdown
 
 _PARSED = "ingest_parsed_uploads"
 _LOADED = "ingest_loaded_files"
@@ -27,15 +27,6 @@ NONE = "(none)"
 _ROLE_LABELS = {"text": "Text column", "platform": "Platform column", "post_id": "Id column",
                 "created_at": "Date column", "author": "Author column", "engagement": "Engagement column",
                 "topic": "Topic column"}
-# Markdown, HTML and Streamlit's :shortcode: syntax: escaped so file and column names show as typed.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|<>~$:])")
-
-
-def plain(text: object) -> str:
-    """`text` escaped so Streamlit's markdown shows it literally (file names, column names, messages)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-
-
 def read_upload(upload: Any) -> RawFile | InputError:
     """Parse an uploaded file once per upload; the error, if any, is kept and returned too."""
     memo: dict[str, RawFile | InputError] = st.session_state.setdefault(_PARSED, {})
@@ -60,7 +51,7 @@ def describe(raw: RawFile) -> str:
     parts = [raw.format.upper(), raw.parsed.shape.replace("_", " "), raw.parsed.encoding,
              f"delimiter {raw.parsed.delimiter!r}" if raw.parsed.delimiter else None,
              f"{len(raw.parsed.table):,} rows"]
-    return plain(" · ".join(part for part in parts if part))
+    return escape_markdown(" · ".join(part for part in parts if part))
 
 
 def mapping_widgets(raw: RawFile, file_id: str) -> tuple[ColumnMapping, str | None]:
@@ -126,18 +117,12 @@ def report_tables(report: IngestReport) -> pd.DataFrame:
 
 
 def stats_figure(posts: pd.DataFrame) -> tuple[pd.DataFrame, go.Figure]:
-    """Per-platform basic stats and a grouped bar chart of the share of posts with each feature, computed
-    once per table of posts (not on every rerun of the page)."""
+    """Per-platform basic stats and their figure (`synth.plots.ingest.feature_share_figure`), computed once
+    per table of posts (not on every rerun of the page)."""
     cached = st.session_state.get(_STATS)
     if cached is not None and cached[0] is posts:  # the same combined table as last run
         return cached[1], cached[2]
     stats = platform_stats(posts)
-    shares = stats.melt(id_vars="platform", value_vars=["with_hashtags", "with_mentions", "with_urls",
-                                                         "with_emoji"], var_name="feature", value_name="share")
-    shares["feature"] = shares["feature"].str.removeprefix("with_")
-    figure = px.bar(shares, x="feature", y="share", color="platform", barmode="group", height=320,
-                    labels={"share": "share of posts", "feature": ""})
-    figure.update_yaxes(tickformat=".0%", range=[0, 1])
-    figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="Posts with each feature")
+    figure = feature_share_figure(stats)
     st.session_state[_STATS] = (posts, stats, figure)
     return stats, figure

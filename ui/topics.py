@@ -21,11 +21,10 @@ TOPIC_SET_SOURCE = "topic_set_source"
 MIN_SHARE = "topic_min_share"
 
 
-def fingerprint(posts: pd.DataFrame) -> str:
-    """A cheap content hash of posts (ids, platforms, texts, topics) for cache keys and staleness checks."""
+def posts_hash(posts: pd.DataFrame) -> str:
+    """A content hash of posts (ids, platforms, texts, topics) for cache keys and staleness checks."""
     columns = [c for c in (schema.POST_ID, schema.PLATFORM, schema.TEXT, schema.TOPIC) if c in posts.columns]
-    hashed = pd.util.hash_pandas_object(posts[columns].astype("string"), index=False)
-    return f"{len(posts)}-{int(hashed.sum()) & 0xFFFFFFFFFFFF:x}"
+    return schema.content_hash(posts[columns].astype("string"))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -36,7 +35,7 @@ def _fit(_posts: pd.DataFrame, key: str, method: str, min_topic_size: int | None
 
 def fit_topics(posts: pd.DataFrame, *, method: str, min_topic_size: int | None, min_platforms: int) -> TopicSet:
     """Fit (or fetch from the caches) and make the result this session's topic set."""
-    key = fingerprint(posts)
+    key = posts_hash(posts)
     topic_set = _fit(posts, key, method, min_topic_size, min_platforms)
     set_topic_set(topic_set, key)
     return topic_set
@@ -45,7 +44,7 @@ def fit_topics(posts: pd.DataFrame, *, method: str, min_topic_size: int | None, 
 def get_topic_set(posts: pd.DataFrame | None) -> TopicSet | None:
     """This session's topic set, or None when there is none or it was made from other posts."""
     topic_set = st.session_state.get(TOPIC_SET)
-    if topic_set is None or posts is None or st.session_state.get(TOPIC_SET_SOURCE) != fingerprint(posts):
+    if topic_set is None or posts is None or st.session_state.get(TOPIC_SET_SOURCE) != posts_hash(posts):
         return None
     return topic_set
 

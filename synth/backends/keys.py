@@ -16,7 +16,8 @@ import re
 import tomllib
 from pathlib import Path
 
-from synth.errors import ConfigError
+from synth.backends.registry import get_backend_class, parse_model_spec
+from synth.errors import ConfigError, SynthError
 
 SECRETS_FILE = ".streamlit/secrets.toml"
 MASK = "***"
@@ -58,6 +59,20 @@ def find_key(variable: str, explicit: str | None = None) -> Secret | None:
         if candidate is not None and candidate.strip():
             return Secret(candidate.strip())
     return None
+
+
+def key_variables(specs: list[str]) -> list[str]:
+    """Environment variables holding the keys the models `specs` need and the environment lacks (each once,
+    in the order the models are given); an unknown backend is skipped, it is reported when it is built."""
+    needed = []
+    for spec in specs:
+        try:
+            variable = get_backend_class(parse_model_spec(spec)[0]).needs_key
+        except SynthError:
+            continue
+        if variable and find_key(variable) is None and variable not in needed:
+            needed.append(variable)
+    return needed
 
 
 def require_key(variable: str, explicit: str | None = None, *, backend: str) -> Secret:

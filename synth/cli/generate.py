@@ -66,13 +66,14 @@ def run(args: argparse.Namespace) -> int:
     from synth.backends.registry import create_backend
     from synth.cli.progress import ProgressPrinter
     from synth.generate import COMPLETED, GenerationConfig, ModelConfig, plan_run, run_generation
+    from synth.generate.config import base_url_settings
 
     if args.out is None and not args.estimate:
         raise ConfigError("--out DIR is required: the run directory to write posts and the manifest into")
     real_posts, topics = load_real_and_topics(args.real, args.platform, args.topics_file, args.topics)
     models = tuple(
         ModelConfig(
-            spec, {"base_url": args.base_url} if args.base_url and spec.startswith("openai:") else {},
+            spec, base_url_settings(spec, args.base_url),
             concurrency=args.concurrency, requests_per_minute=args.rpm, tokens_per_minute=args.tpm,
         )
         for spec in args.model
@@ -132,10 +133,8 @@ def load_real_and_topics(
     files: list[str], platform: str | None, topics_file: Path | None, wanted: str
 ) -> tuple[Any, tuple[Any, ...]]:
     """Load the real posts and choose the topics (see --topics). Returns (posts, topics)."""
-    import pandas as pd
-
     from synth.io import combine, load_posts
-    from synth.topics.model import TopicSpec
+    from synth.topics.select import offered_topics, topics_named
 
     loaded = [load_posts(path, platform=platform) for path in files]
     if topics_file is None and not _has_topics(loaded):
@@ -143,12 +142,16 @@ def load_real_and_topics(
         for item in loaded:
             item.posts["topic"] = Path(item.name).stem
     real_posts, _ = combine(loaded)
-    if topics_file is not None:
-        real_posts, available = read_topics_file(topics_file, real_posts)
-    else:
-        values = pd.Series(real_posts["topic"]).dropna().astype(str)
-        available = tuple(TopicSpec(value, value) for value in sorted(set(values[values.str.strip() != ""])))
-    return real_posts, select_topics(available, wanted)
+    topic_set = read_topics_file(topics_file) if topics_file is not None else None
+    offered = offered_topics(real_posts, topic_set=topic_set)
+    if topic_set is not None and topic_set.assignments and offered.posts["topic"].isna().all():
+        raise ConfigError(
+            f"no real post matches the topics in {topics_file}; it was made from other files. Run "
+            "`python -m synth topics` on the same --real files"
+        )
+    if not offered.topics:
+        raise ConfigError("no topics found; give --topics-file, or real posts with a topic column")
+    return offered.posts, tuple(topics_named(offered.topics, wanted))
 
 
 def _has_topics(loaded: list[Any]) -> bool:
@@ -159,14 +162,13 @@ def _has_topics(loaded: list[Any]) -> bool:
     return True
 
 
-def read_topics_file(path: Path, real_posts: Any) -> tuple[Any, tuple[Any, ...]]:
-    """Topics from the JSON `python -m synth topics --out` writes; its post -> topic assignments label the
-    real posts, so each prompt's examples come from its topic. Returns (labelled posts, topic specs)."""
+def read_topics_file(path: Path) -> Any:
+    """The TopicSet in the JSON `python -m synth topics --out` writes; its post -> topic assignments label the
+    real posts, so each prompt's examples come from its topic."""
     from synth.topics.model import TopicSet
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        topic_set = TopicSet.from_dict(data)
+        return TopicSet.from_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"topics file {path} not found; write one with `python -m synth topics`") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -175,29 +177,3 @@ def read_topics_file(path: Path, real_posts: Any) -> tuple[Any, tuple[Any, ...]]
         raise ConfigError(
             f"topics file {path} is not one written by `python -m synth topics --out`; write it with that command"
         ) from None
-    labelled = topic_set.label_posts(real_posts)
-    if topic_set.assignments and labelled["topic"].isna().all():
-        raise ConfigError(
-            f"no real post matches the topics in {path}; it was made from other files. Run "
-            "`python -m synth topics` on the same --real files"
-        )
-    return labelled, tuple(topic.spec() for topic in topic_set.topics)
-
-
-def select_topics(available: tuple[Any, ...], wanted: str) -> tuple[Any, ...]:
-    """The topics named in `wanted` (ids or labels, comma-separated, or 'all')."""
-    if not available:
-        raise ConfigError("no topics found; give --topics-file, or real posts with a topic column")
-    if wanted.strip().lower() == "all":
-        return available
-    chosen = []
-    for name in (part.strip() for part in wanted.split(",") if part.strip()):
-        match = [t for t in available if t.topic_id == name] or [
-            t for t in available if t.label.lower() == name.lower()
-        ]
-        if not match:
-            known = ", ".join(f"{t.topic_id} ({t.label})" if t.label != t.topic_id else t.topic_id for t in available)
-            raise ConfigError(f"unknown topic {name!r}; choose from: {known}, or 'all'")
-        if match[0] not in chosen:
-            chosen.append(match[0])
-    return tuple(chosen)

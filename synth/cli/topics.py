@@ -8,7 +8,6 @@ from each topic. Topic ids (or labels, or `all`) are what `synth generate --topi
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -49,10 +48,9 @@ def run(args: argparse.Namespace) -> int:
         posts, method=args.method, min_topic_size=args.min_topic_size, min_platforms=args.min_platforms,
         max_posts=args.max_posts, seed=args.seed,
     )
-    summary = topic_set.summary() | {"assignments": topic_set.assignments}
     try:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+        args.out.write_text(topic_set.to_json(), encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"cannot write {args.out} ({error.strerror}); choose a writable path") from None
     for topic in topic_set.topics:

@@ -1,7 +1,7 @@
 """2-D maps of post embeddings: PCA (instant), UMAP and t-SNE, in the scikit-learn style.
 
 Each projection stores its parameters in `__init__`, does its work in `fit` and leaves the 2-D coordinates
-in `embedding_`. `project` adds a disk cache keyed by (fingerprint of the input array, method, parameters),
+in `embedding_`. `project` adds a disk cache keyed by (a hash of the input array, method, parameters),
 so a map is computed once per dataset and setting, by any process.
 
 UMAP and t-SNE first reduce the vectors to `pca_dims` dimensions with PCA (most of the structure, a
@@ -189,8 +189,8 @@ def make_projection(method: str, **params: Any) -> Projection:
         raise ConfigError(f"bad parameter for {method}: {error}") from None
 
 
-def fingerprint(vectors: np.ndarray) -> str:
-    """A content hash of an array (shape, dtype and bytes): equal arrays give equal fingerprints."""
+def vectors_hash(vectors: np.ndarray) -> str:
+    """A content hash of an array of vectors (shape, dtype and bytes): equal arrays give equal hashes."""
     array = np.ascontiguousarray(vectors)
     digest = hashlib.sha256(f"{array.shape}|{array.dtype.str}".encode())
     digest.update(array.tobytes())
@@ -203,7 +203,7 @@ def default_cache_dir() -> Path:
 
 
 def cache_path(data_key: str, projection: Projection, cache_dir: str | Path | None = None) -> Path:
-    """Where the map of the data with fingerprint `data_key` made by `projection` is stored."""
+    """Where the map of the data with key `data_key` made by `projection` is stored."""
     params = json.dumps(projection.get_params(), sort_keys=True)
     key = hashlib.sha256(f"{data_key}|{projection.method}|{params}".encode()).hexdigest()[:32]
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
@@ -224,7 +224,7 @@ def project(
     Args:
         vectors: one row per post.
         method: one of METHODS.
-        data_key: fingerprint of `vectors` when the caller already has one (saves hashing them again).
+        data_key: a key of `vectors` when the caller already has one (saves hashing them again).
         cache_dir: cache folder (default: `default_cache_dir()`).
         use_cache: False computes and stores nothing.
         **params: parameters of the projection class.
@@ -235,7 +235,7 @@ def project(
     projection = make_projection(method, **params)
     if not use_cache:
         return projection.fit_transform(vectors)
-    path = cache_path(data_key or fingerprint(np.asarray(vectors, dtype=np.float32)), projection, cache_dir)
+    path = cache_path(data_key or vectors_hash(np.asarray(vectors, dtype=np.float32)), projection, cache_dir)
     if path.is_file():
         cached = np.load(path, allow_pickle=False)
         if cached.shape == (len(vectors), 2):

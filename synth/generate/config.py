@@ -66,6 +66,13 @@ class ModelConfig:
         return {name: value for name, value in self.settings.items() if not _SECRET_NAME.search(name)}
 
 
+def base_url_settings(spec: str, base_url: str | None) -> dict[str, Any]:
+    """The settings a base URL gives the model `spec`: only `openai:` models take one (vLLM, Ollama and the
+    llama.cpp server speak OpenAI's API); other models, or a blank URL, get none."""
+    base_url = (base_url or "").strip()
+    return {"base_url": base_url} if base_url and spec.startswith("openai:") else {}
+
+
 @dataclass(frozen=True)
 class GenerationConfig:
     """A whole run: every model x topic x platform cell gets `per_cell` posts.

@@ -1,8 +1,9 @@
-"""Synchronous entry points (for the Streamlit page and the CLI) and the run's exports.
+"""Synchronous entry points (for the Streamlit page and the CLI), the run's exports, and the runs on disk.
 
 `run_generation(plan, run_dir)` saves the plan, runs it and exports; `resume_run(run_dir)` finishes a
 run another process started (after a crash, a cancel, a budget stop or failed calls). Both return a
 RunResult and leave in `run_dir`: `run.sqlite`, `posts.csv`, `posts.parquet` and `manifest.json`.
+`list_runs()` lists the runs under the runs folder and `run_models(run_dir)` what a stored run was made with.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ import pandas as pd
 from synth import __version__, schema
 from synth.backends.base import Backend, BackendError
 from synth.backends.registry import get_backend_class
+from synth.errors import SynthError
 from synth.generate.config import GenerationConfig
 from synth.generate.engine import execute
 from synth.generate.plan import Plan
 from synth.generate.progress import Progress, ProgressCallback
-from synth.generate.store import RunStore
+from synth.generate.store import STORE_FILE, RunStore
 from synth.io.write import write_posts
+from synth.paths import runs_root
 
 POSTS_CSV = "posts.csv"
 POSTS_PARQUET = "posts.parquet"
@@ -272,6 +275,37 @@ def export_run(run_dir: str | Path, posts: pd.DataFrame | None = None) -> dict[s
     write_posts(posts, files["parquet"])
     files["manifest"].write_text(json.dumps(manifest(run_dir), indent=2, ensure_ascii=False), encoding="utf-8")
     return files
+
+
+def list_runs(root: Path | None = None) -> pd.DataFrame:
+    """Earlier runs under `root` (default: `synth.paths.runs_root()`), newest first: id, status, posts,
+    calls, cost, created."""
+    root = root or runs_root()
+    rows = []
+    for store in sorted(root.glob(f"*/{STORE_FILE}"), key=lambda path: path.stat().st_mtime, reverse=True):
+        try:
+            info = manifest(store.parent)
+        except SynthError:
+            continue  # a half-created folder: nothing to list
+        counts = info["counts"]
+        rows.append({
+            "run": store.parent.name, "status": info["status"], "created": info["created_at"][:19],
+            "posts": f"{counts['posts']} / {counts['planned_posts']}",
+            "calls failed": counts["failed"], "pending": counts["pending"],
+            "cost (USD)": "unknown" if info["cost_usd"] is None else f"{info['cost_usd']:.4f}",
+            "models": ", ".join(model["spec"] for model in info["config"]["models"]),
+        })
+    return pd.DataFrame(rows)
+
+
+def run_models(run_dir: Path) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """The model specs of a stored run and their saved (key-free) settings."""
+    store = RunStore.open(run_dir)  # the saved config only, not the whole manifest
+    try:
+        config = store.config()
+    finally:
+        store.close()
+    return [m["spec"] for m in config["models"]], {m["spec"]: dict(m.get("settings") or {}) for m in config["models"]}
 
 
 def _iso(timestamp: float) -> str:

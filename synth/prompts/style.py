@@ -3,7 +3,6 @@ register. Prompts describe the platform to the model with these numbers rather t
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass
 
@@ -53,7 +52,7 @@ def style_profile(platform_posts: pd.DataFrame, platform: str, *, topic_id: str 
         raise InputError(f"no real {platform} posts to measure a style profile on; load some first")
     texts = platform_posts[schema.TEXT].astype("string").fillna("")
     in_topic = topic_mask(platform_posts, topic_id) if topic_id is not None else pd.Series(False, texts.index)
-    key = (platform, _content_hash(texts), _content_hash(in_topic.astype("int8")))
+    key = (platform, schema.content_hash(texts), schema.content_hash(in_topic.astype("int8")))
     if key not in _PROFILE_CACHE:
         if len(_PROFILE_CACHE) > 256:
             _PROFILE_CACHE.clear()
@@ -100,7 +99,3 @@ def _top_hashtags(texts: pd.Series) -> tuple[str, ...]:
 def pct(share: float) -> str:
     """A share in 0..1 as a whole percentage, e.g. 0.375 -> '38%'."""
     return f"{round(100 * share)}%"
-
-
-def _content_hash(values: pd.Series) -> str:
-    return hashlib.sha256(pd.util.hash_pandas_object(values, index=False).to_numpy().tobytes()).hexdigest()

@@ -10,7 +10,6 @@ Importing this module is cheap: BERTopic, UMAP, HDBSCAN and scikit-learn are imp
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -274,14 +273,11 @@ def _default_embedder() -> Any:
 
 
 def _cache_path(posts: pd.DataFrame, params: dict[str, Any], cache_dir: str | Path | None) -> Path:
-    digest = hashlib.sha256()
     # The stop words and the cleaning pattern are part of the key: changing them refits.
     words = sorted(SOCIAL_STOP_WORDS | HINGLISH_STOP_WORDS)
-    digest.update(json.dumps([CACHE_VERSION, params, words, _NOT_TOPICAL_RE.pattern], sort_keys=True).encode())
+    salt = json.dumps([CACHE_VERSION, params, words, _NOT_TOPICAL_RE.pattern], sort_keys=True).encode()
     columns = [schema.POST_ID, schema.PLATFORM, schema.TEXT]
     if params["method"] == COLUMN:
         columns.append(schema.TOPIC)
-    for column in columns:
-        hashed = pd.util.hash_pandas_object(posts[column].astype("string"), index=False)
-        digest.update(hashed.to_numpy().tobytes())
-    return Path(cache_dir or default_cache_dir()) / f"{digest.hexdigest()[:32]}.json"
+    digest = schema.content_hash(posts[columns].astype("string"), salt=salt)
+    return Path(cache_dir or default_cache_dir()) / f"{digest[:32]}.json"

@@ -3,6 +3,7 @@ edits a user makes to them (rename, merge, drop). Discovery lives in `synth.topi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -138,13 +139,28 @@ class TopicSet:
         return cls(topics, dict(data["assignments"]), dict(data["platform_totals"]), data["method"], data["params"])
 
     def summary(self) -> dict[str, Any]:
-        """What `synth topics --out` writes: each topic with id, label, keywords, counts, representatives."""
+        """Each topic with id, label, keywords, counts, size and representatives, and how they were found."""
         return {
             "method": self.method,
             "params": self.params,
             "platform_totals": self.platform_totals,
             "topics": [asdict(topic) | {"size": topic.size} for topic in self.topics],
         }
+
+    def to_json(self) -> str:
+        """The topics.json layout (`synth topics --out`, the Topics page's download): the summary plus
+        `assignments` (post_id -> topic id), so `synth generate --topics-file` takes examples per topic."""
+        return json.dumps(self.summary() | {"assignments": self.assignments}, ensure_ascii=False, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> TopicSet:
+        """Read what `to_json` wrote.
+
+        Raises:
+            json.JSONDecodeError: not JSON.
+            TypeError, KeyError, AttributeError, ValueError: JSON of another layout.
+        """
+        return cls.from_dict(json.loads(text))
 
 
 def rename_topic(topic_set: TopicSet, topic_id: str, label: str) -> TopicSet:

@@ -134,3 +134,22 @@ def test_full_generate_flow_on_the_local_model_with_cancel_and_resume() -> None:
     again = _open(real_posts())
     again.button(key="generate_open").click().run()
     assert len(again.session_state["synthetic_posts"]) == len(synthetic)
+
+
+def test_a_run_on_the_run_board_finishes_loads_its_posts_and_resumes() -> None:
+    import tests.generate.doubles  # noqa: F401  (registers the `double` backend in this process, the app's too)
+
+    at = _open(real_posts(), generate_models=[], generate_other_models="double:echo")
+    at.button(key="generate_start").click().run()
+    at = _run_until_done(at, timeout=120)
+    assert not at.error, [e.value for e in at.error]
+    assert at.success and "finished: 8 posts" in at.success[0].value
+    synthetic = at.session_state["synthetic_posts"]
+    assert len(synthetic) == 8 and (synthetic["model"] == "double:echo").all()
+    runs = at.dataframe[0].value
+    assert len(runs) == 1 and runs.loc[0, "status"] == "completed"
+
+    # A finished run is started again by Resume (nothing is left to do, so it finishes at once).
+    at.button(key="generate_resume").click().run()
+    at = _run_until_done(at, timeout=120)
+    assert at.success and "finished: 8 posts" in at.success[0].value, [w.value for w in at.warning]

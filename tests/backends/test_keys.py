@@ -1,4 +1,5 @@
-"""Key lookup order, the missing-key message, and keys kept out of reprs, pickles and messages."""
+"""Key lookup order, the missing-key message, keys kept out of reprs, pickles and messages, and which keys
+the chosen models still need."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ import pickle
 
 import pytest
 
-from synth.backends.keys import Secret, find_key, load_secrets_into_environment, require_key, scrub
+from synth.backends.keys import (
+    Secret,
+    find_key,
+    key_variables,
+    load_secrets_into_environment,
+    require_key,
+    scrub,
+)
 from synth.errors import ConfigError
 
 
@@ -79,3 +87,13 @@ def test_a_broken_secrets_file_is_a_config_error_that_does_not_echo_it(tmp_path)
     with pytest.raises(ConfigError, match="not valid TOML") as caught:
         load_secrets_into_environment(secrets)
     assert "999999" not in str(caught.value)
+
+
+def test_key_variables_asks_for_missing_and_blank_keys_only(monkeypatch):
+    for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    specs = ["local:smollm2", "openai:gpt-4o-mini", "anthropic:claude-haiku-4-5", "openai:gpt-4o", "nope:model"]
+    assert key_variables(specs) == ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "   ")  # blank counts as unset, as the backends read it
+    assert key_variables(specs) == ["ANTHROPIC_API_KEY"]

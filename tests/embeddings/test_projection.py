@@ -12,9 +12,9 @@ from synth.embeddings.projection import (
     TSNEProjection,
     UMAPProjection,
     cache_path,
-    fingerprint,
     make_projection,
     project,
+    vectors_hash,
 )
 from synth.errors import ConfigError, InputError
 
@@ -64,7 +64,7 @@ def test_umap_shape_seed_and_clusters(vectors: np.ndarray) -> None:
 
 def test_project_caches_on_disk(vectors: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = project(vectors, "pca", cache_dir=tmp_path)
-    path = cache_path(fingerprint(vectors), PCAProjection(), tmp_path)
+    path = cache_path(vectors_hash(vectors), PCAProjection(), tmp_path)
     assert path.is_file()
     # A cache hit reads the file: prove it by planting a different array there.
     planted = np.ones((60, 2), dtype=np.float32)
@@ -72,8 +72,8 @@ def test_project_caches_on_disk(vectors: np.ndarray, tmp_path: Path, monkeypatch
     np.testing.assert_array_equal(project(vectors, "pca", cache_dir=tmp_path), planted)
     assert not np.array_equal(first, planted)
     # Other parameters or other data are other entries.
-    assert cache_path(fingerprint(vectors), PCAProjection(random_state=1), tmp_path) != path
-    assert cache_path(fingerprint(vectors[:-1]), PCAProjection(), tmp_path) != path
+    assert cache_path(vectors_hash(vectors), PCAProjection(random_state=1), tmp_path) != path
+    assert cache_path(vectors_hash(vectors[:-1]), PCAProjection(), tmp_path) != path
 
 
 def test_project_default_cache_dir_follows_env(
@@ -84,11 +84,11 @@ def test_project_default_cache_dir_follows_env(
     assert len(list((tmp_path / "projections").glob("pca-*.npy"))) == 1
 
 
-def test_fingerprint_changes_with_content(vectors: np.ndarray) -> None:
+def test_vectors_hash_changes_with_content(vectors: np.ndarray) -> None:
     changed = vectors.copy()
     changed[0, 0] += 1
-    assert fingerprint(vectors) == fingerprint(vectors.copy())
-    assert fingerprint(vectors) != fingerprint(changed)
+    assert vectors_hash(vectors) == vectors_hash(vectors.copy())
+    assert vectors_hash(vectors) != vectors_hash(changed)
 
 
 @pytest.mark.parametrize(

@@ -73,7 +73,7 @@ def test_topics_file_from_synth_topics_labels_the_real_posts(tmp_path: Path) -> 
     real, _ = load_files([str(real_csv)])
     topic_set = discover_topics(real, method="column", min_platforms=1)
     topics = tmp_path / "topics.json"
-    topics.write_text(json.dumps(topic_set.summary() | {"assignments": topic_set.assignments}), encoding="utf-8")
+    topics.write_text(topic_set.to_json(), encoding="utf-8")
     out = tmp_path / "run"
     assert generate("--real", str(real_csv), "--topics-file", str(topics), "--topics", "coffee", "--per-cell", "1",
                     "--out", str(out)) == 0

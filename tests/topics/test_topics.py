@@ -97,6 +97,15 @@ def test_json_round_trip(topic_set: TopicSet) -> None:
     assert TopicSet.from_dict(json.loads(json.dumps(topic_set.to_dict()))) == topic_set
 
 
+def test_topics_json_layout_round_trip(topic_set: TopicSet) -> None:
+    written = json.loads(topic_set.to_json())
+    assert set(written) == {"method", "params", "platform_totals", "topics", "assignments"}
+    assert written["topics"][0]["size"] == topic_set.topics[0].size
+    assert TopicSet.from_json(topic_set.to_json()) == topic_set
+    with pytest.raises(KeyError):
+        TopicSet.from_json('{"topics": []}')
+
+
 def test_cached_on_disk_per_content_and_parameters(tmp_path: Path) -> None:
     first = discover_topics(make_posts(), cache_dir=tmp_path)
     assert len(list(tmp_path.glob("*.json"))) == 1

@@ -1,0 +1,74 @@
+"""The background-job board both the Embeddings and the Generate page use (ui.jobs)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from ui.jobs import Job, JobBoard, settle
+
+
+def _wait(job: Job) -> None:
+    assert settle(job, 10.0)
+
+
+def test_a_key_already_known_returns_its_job_and_a_failed_one_is_retried() -> None:
+    board = JobBoard()
+    calls: list[int] = []
+
+    def work(job: Job) -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("first try fails")
+        job.progress = 1.0
+        return len(calls)
+
+    first = board.submit("k", "failing", work)
+    _wait(first)
+    assert isinstance(first.future.exception(), ValueError)
+    second = board.submit("k", "again", work)
+    assert second is not first
+    _wait(second)
+    assert second.future.result() == 2 and second.progress == 1.0
+    assert board.submit("k", "reused", work) is second and board.get("k") is second and len(calls) == 2
+
+
+def test_a_board_of_runs_restarts_finished_jobs_but_never_a_running_one() -> None:
+    board = JobBoard(workers=None, reuse_finished=False, low_priority=False)
+    release = threading.Event()
+
+    def work(job: Job) -> str:
+        release.wait(10.0)
+        return "stopped" if job.cancel.is_set() else "done"
+
+    running = board.submit("run", "Run a", work)
+    assert running.running and board.submit("run", "Run a", work) is running
+    running.cancel.set()
+    release.set()
+    _wait(running)
+    assert running.future.result() == "stopped" and not running.running
+    again = board.submit("run", "Run a", work)
+    assert again is not running
+    _wait(again)
+    assert again.future.result() == "done"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_at_most_workers_jobs_run_at_once(workers: int) -> None:
+    board = JobBoard(workers=workers)
+    lock, active, peak = threading.Lock(), [0], [0]
+    gate = threading.Event()
+
+    def work(job: Job) -> None:
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        gate.wait(0.5)
+        with lock:
+            active[0] -= 1
+
+    jobs = [board.submit(f"k{i}", "job", work) for i in range(4)]
+    for job in jobs:
+        _wait(job)
+    assert peak[0] == workers
