@@ -1,25 +1,8 @@
-"""Small hand-written real and synthetic posts for the Compare pages' AppTests (two platforms, two models),
-and the way those tests open a page through app.py with posts in the session."""
+"""Small hand-written real and synthetic posts for the Compare pages' AppTests (two platforms, two models)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
-from streamlit.testing.v1 import AppTest
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-def open_page(page: str, real: pd.DataFrame | None = None, synthetic: pd.DataFrame | None = None) -> AppTest:
-    """Run `page` (e.g. "pages/lexical.py") through app.py with these posts in the session."""
-    at = AppTest.from_file(APP, default_timeout=120)
-    if real is not None:
-        at.session_state["real_posts"] = real
-    if synthetic is not None:
-        at.session_state["synthetic_posts"] = synthetic
-    at.switch_page(page)
-    return at.run()
 
 WORDS = ["vaccine", "dose", "clinic", "booked", "arm", "sore", "today", "finally", "nurse", "queue", "friends", "week"]
 

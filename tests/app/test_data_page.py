@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from tests.app.pages import open_page
 
 TWEETS = b"id,tweet,likes\n1,Hello #world @friend https://t.co/x,3\n2,<script>alert(1)</script> plain text,1\n"
 REDDIT = b'{"text": "A reddit comment about things", "platform": "reddit"}\n' \
@@ -16,8 +14,7 @@ REDDIT = b'{"text": "A reddit comment about things", "platform": "reddit"}\n' \
 
 @pytest.fixture()
 def app() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
+    at = open_page(None)
     assert not at.exception
     return at
 

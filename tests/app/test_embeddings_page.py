@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from synth.metrics.coverage_gaps import TargetedPlan
+from tests.app.pages import open_page
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/embeddings.py"
 
 VACCINE = [
@@ -63,13 +62,7 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 def _open(real: pd.DataFrame | None, synthetic: pd.DataFrame | None, **widgets: object) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["real_posts"] = real
-    at.session_state["synthetic_posts"] = synthetic
-    for key, value in widgets.items():
-        at.session_state[key] = value
-    at.switch_page(PAGE)
-    return at.run()
+    return open_page(PAGE, real, synthetic, **widgets)
 
 
 def _run_until(at: AppTest, done: str, timeout: float = 240) -> AppTest:

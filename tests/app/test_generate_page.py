@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from tests.app.pages import open_page
+
 PAGE = "pages/generate.py"
 
 TEXTS = {
@@ -40,12 +41,7 @@ def _isolated_dirs(tmp_path: Path) -> Iterator[Path]:
 
 
 def _open(real: pd.DataFrame | None, **widgets: object) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["real_posts"] = real
-    for key, value in widgets.items():
-        at.session_state[key] = value
-    at.switch_page(PAGE)
-    return at.run()
+    return open_page(PAGE, real, **widgets)
 
 
 def test_without_posts_says_what_to_do() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.compare_posts import open_page, real_posts, synthetic_posts
+from tests.app.compare_posts import real_posts, synthetic_posts
+from tests.app.pages import open_page
 
 
 def _open(real=None, synthetic=None) -> AppTest:

@@ -9,7 +9,8 @@ import zipfile
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.app.compare_posts import open_page, real_posts, synthetic_posts
+from tests.app.compare_posts import real_posts, synthetic_posts
+from tests.app.pages import open_page
 
 
 @pytest.fixture(scope="module")

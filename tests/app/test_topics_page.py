@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from tests.app.pages import open_page
+
 PAGE = "pages/topics.py"
 
 TOPICS = {
@@ -40,10 +40,7 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 def _open(real: pd.DataFrame | None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["real_posts"] = real
-    at.switch_page(PAGE)
-    return at.run()
+    return open_page(PAGE, real)
 
 
 def test_without_posts_says_what_to_do() -> None:
