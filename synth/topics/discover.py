@@ -88,38 +88,89 @@ def discover_topics(
     if method not in METHODS:
         raise ConfigError(f"unknown topic method {method!r}; choose one of {', '.join(METHODS)}")
     posts = _checked(posts)
-    has_column = schema.TOPIC in posts.columns and posts[schema.TOPIC].dropna().astype(str).str.strip().ne("").any()
-    if method == COLUMN and not has_column:
-        raise InputError("the posts have no topic column (or it is empty); use method 'bertopic' to discover topics")
-    use_column = method == COLUMN or (method == AUTO and has_column and posts[schema.TOPIC].nunique() >= 2)
-    n_platforms = posts[schema.PLATFORM].nunique()
-    params: dict[str, Any] = {
-        "method": COLUMN if use_column else BERTOPIC,
-        "min_topic_size": min_topic_size or max(10, len(posts) // 500),
-        "n_keywords": n_keywords,
-        "n_representatives": n_representatives,
-        "min_platforms": min(min_platforms, n_platforms),
-        "min_posts_on_platform": min_posts_on_platform,
-        "max_posts": max_posts,
-        "seed": seed,
-    }
+    use_column = _uses_column(posts, method)
+    params = _fit_params(
+        posts, use_column, min_topic_size=min_topic_size, n_keywords=n_keywords,
+        n_representatives=n_representatives, min_platforms=min_platforms,
+        min_posts_on_platform=min_posts_on_platform, max_posts=max_posts, seed=seed,
+    )
     if not use_column:
         embedder = embedder if embedder is not None else _default_embedder()
         params["embedder"] = getattr(embedder, "name", type(embedder).__name__)
     cache_path = _cache_path(posts, params, cache_dir)
-    if cache_path.is_file():
-        return TopicSet.from_dict(json.loads(cache_path.read_text(encoding="utf-8")))
+    cached = _read_cached(cache_path)
+    if cached is not None:
+        return cached
     topic_set = _from_column(posts, params) if use_column else _discover(posts, params, embedder)
-    cache_path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = cache_path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(topic_set.to_dict(), ensure_ascii=False), encoding="utf-8")
-    temporary.replace(cache_path)  # atomic: a reader never sees half a file
+    _write_cached(cache_path, topic_set)
     return topic_set
 
 
 def default_cache_dir() -> Path:
     """`$SYNTH_CACHE_DIR/topics` when that variable is set, else `.synth-cache/topics`."""
     return cache_dir("topics")
+
+
+# --- choosing the method and its parameters -----------------------------------------------------------
+
+
+def _uses_column(posts: pd.DataFrame, method: str) -> bool:
+    """Whether the topics come from the topic column (`column`, or `auto` with 2+ topics there); raises
+    InputError for `column` without one."""
+    has_column = schema.TOPIC in posts.columns and posts[schema.TOPIC].dropna().astype(str).str.strip().ne("").any()
+    if method == COLUMN and not has_column:
+        raise InputError("the posts have no topic column (or it is empty); use method 'bertopic' to discover topics")
+    return method == COLUMN or (method == AUTO and has_column and posts[schema.TOPIC].nunique() >= 2)
+
+
+def _fit_params(
+    posts: pd.DataFrame,
+    use_column: bool,
+    *,
+    min_topic_size: int | None,
+    n_keywords: int,
+    n_representatives: int,
+    min_platforms: int,
+    min_posts_on_platform: int,
+    max_posts: int,
+    seed: int,
+) -> dict[str, Any]:
+    """The parameters of the fit with their defaults resolved (they are recorded and key the cache)."""
+    return {
+        "method": COLUMN if use_column else BERTOPIC,
+        "min_topic_size": min_topic_size or max(10, len(posts) // 500),
+        "n_keywords": n_keywords,
+        "n_representatives": n_representatives,
+        "min_platforms": min(min_platforms, posts[schema.PLATFORM].nunique()),
+        "min_posts_on_platform": min_posts_on_platform,
+        "max_posts": max_posts,
+        "seed": seed,
+    }
+
+
+# --- the disk cache ------------------------------------------------------------------------------------
+
+
+def _cache_path(posts: pd.DataFrame, params: dict[str, Any], cache_dir: str | Path | None) -> Path:
+    # The stop words and the cleaning pattern are part of the key: changing them refits.
+    words = sorted(SOCIAL_STOP_WORDS | HINGLISH_STOP_WORDS)
+    salt = json.dumps([CACHE_VERSION, params, words, _NOT_TOPICAL_RE.pattern], sort_keys=True).encode()
+    columns = [schema.POST_ID, schema.PLATFORM, schema.TEXT]
+    if params["method"] == COLUMN:
+        columns.append(schema.TOPIC)
+    digest = schema.content_hash(posts[columns].astype("string"), salt=salt)
+    return Path(cache_dir or default_cache_dir()) / f"{digest[:32]}.json"
+
+
+def _read_cached(path: Path) -> TopicSet | None:
+    return TopicSet.from_dict(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else None
+
+
+def _write_cached(path: Path, topic_set: TopicSet) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(topic_set.to_dict(), ensure_ascii=False), encoding="utf-8")
+    temporary.replace(path)  # atomic: a reader never sees half a file
 
 
 # --- building topic sets -------------------------------------------------------------------------------
@@ -270,14 +321,3 @@ def _default_embedder() -> Any:
     from synth.embeddings.embedder import get_default_embedder
 
     return get_default_embedder()
-
-
-def _cache_path(posts: pd.DataFrame, params: dict[str, Any], cache_dir: str | Path | None) -> Path:
-    # The stop words and the cleaning pattern are part of the key: changing them refits.
-    words = sorted(SOCIAL_STOP_WORDS | HINGLISH_STOP_WORDS)
-    salt = json.dumps([CACHE_VERSION, params, words, _NOT_TOPICAL_RE.pattern], sort_keys=True).encode()
-    columns = [schema.POST_ID, schema.PLATFORM, schema.TEXT]
-    if params["method"] == COLUMN:
-        columns.append(schema.TOPIC)
-    digest = schema.content_hash(posts[columns].astype("string"), salt=salt)
-    return Path(cache_dir or default_cache_dir()) / f"{digest[:32]}.json"
