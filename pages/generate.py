@@ -112,7 +112,7 @@ def show_current_run() -> None:
     kind, message = gen.final_message(job)
     getattr(st, kind)(message)
     # Each session of a run (the start, every resume) is loaded once; a resumed run brings all its posts.
-    result = None if job.future.exception() is not None else job.future.result()
+    result = gen.run_result(job)
     if result is not None and st.session_state.get("generate_loaded") != id(job):
         state.set_synthetic_posts(result.posts)
         st.session_state["generate_loaded"] = id(job)

@@ -19,7 +19,7 @@ from synth.backends.base import Backend
 from synth.backends.keys import key_variables
 from synth.backends.registry import create_backend, get_backend_class, parse_model_spec
 from synth.errors import SynthError
-from synth.generate import CANCELLED, Plan, Progress, resume_run, run_generation
+from synth.generate import CANCELLED, Plan, Progress, RunResult, resume_run, run_generation
 from synth.metrics.coverage_gaps import TargetedPlan
 from synth.topics.model import TopicSpec
 from synth.topics.select import COLUMN, GAPS, TOPIC_SET, offered_topics, topics_above_share
@@ -89,12 +89,17 @@ def progress_line(progress: Progress) -> str:
     )
 
 
+def run_result(job: Job) -> RunResult | None:
+    """What a finished run ended with, or None when it failed."""
+    return None if job.future.exception() is not None else job.future.result()
+
+
 def final_message(job: Job) -> tuple[str, str]:
     """(kind, text) for the end of a run: kind is success, warning or error."""
     error = job.future.exception()
     if isinstance(error, SynthError):  # shown on the page; the store keeps what was done
         return "error", str(error)
-    result = None if error is not None else job.future.result()
+    result = run_result(job)
     if result is None:
         return "warning", "The run stopped without a result."
     if result.status == "completed":
