@@ -6,7 +6,6 @@ import streamlit as st
 
 from synth import schema
 from synth.errors import SynthError
-from synth.paths import runs_root
 from synth.report.bundle import find_run_dirs
 from ui import compare
 
@@ -25,7 +24,7 @@ if posts is None:
 real, synthetic = posts
 
 run_ids = sorted(synthetic[schema.RUN_ID].dropna().astype(str).unique()) if schema.RUN_ID in synthetic else []
-found = [str(path) for path in find_run_dirs(run_ids, runs_root())]
+found = [str(path) for path in find_run_dirs(run_ids)]
 options = st.columns([3, 1, 1])
 run_text = options[0].text_input(
     "Run directories (comma-separated)", value=", ".join(found), key="report_run_dirs",

@@ -20,7 +20,7 @@ from synth.io import as_synthetic, load_posts
 from synth.metrics.leaderboard import Leaderboard, build_leaderboard
 from synth.metrics.lexical import compare_lexical, top_items
 from synth.metrics.scorecard import AMBER_MAX_RATIO, GREEN_MAX_RATIO, scorecard
-from synth.report.bundle import Artifacts, make_artifacts
+from synth.report.artifacts import Artifacts, make_artifacts
 from synth.report.html import distribution_figures, feature_table
 from ui import state
 

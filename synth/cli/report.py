@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from synth.errors import InputError
     from synth.generate import load_run_posts
     from synth.io import as_synthetic, load_files
-    from synth.report.bundle import make_artifacts
+    from synth.report.artifacts import make_artifacts
 
     if not args.synthetic and not args.run_dirs:
         raise InputError("give the synthetic posts: --synthetic FILE..., or --run RUN_DIR... to use a run's posts.")

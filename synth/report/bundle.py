@@ -58,12 +58,14 @@ def scrub_secrets(value: Any) -> Any:
     return value
 
 
-def find_run_dirs(run_ids: Sequence[str], root: str | Path = "runs") -> list[Path]:
-    """The run directories directly under `root` whose run id is one of `run_ids`, sorted by path."""
+def find_run_dirs(run_ids: Sequence[str], root: str | Path | None = None) -> list[Path]:
+    """The run directories directly under `root` (default: `synth.paths.runs_root()`) whose run id is one of
+    `run_ids`, sorted by path."""
     from synth.generate.store import STORE_FILE, RunStore
+    from synth.paths import runs_root
 
     wanted, found = set(run_ids), []
-    root = Path(root)
+    root = Path(root) if root is not None else runs_root()
     if not wanted or not root.is_dir():
         return []
     for store_path in sorted(root.glob(f"*/{STORE_FILE}")):
@@ -322,12 +324,3 @@ def _json(value: Any, indent: int | None = 2) -> str:
 def bundle_files(metrics: Mapping[str, Any] | None = None) -> tuple[str, ...]:
     """The names of the files `bundle_bytes` writes, in the order it writes them."""
     return BUNDLE_FILES + (("metrics.json",) if metrics else ())
-
-
-def __getattr__(name: str) -> Any:
-    # Artifacts and make_artifacts moved to synth.report.artifacts; imported lazily (it imports this module).
-    if name in ("Artifacts", "make_artifacts"):
-        from synth.report import artifacts
-
-        return getattr(artifacts, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

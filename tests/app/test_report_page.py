@@ -44,7 +44,7 @@ def test_artifacts_hold_the_report_and_the_promised_files(built: AppTest) -> Non
     for name in (*BUNDLE_FILES, "metrics.json"):
         assert name in size_line
     # The page's cached artifacts are the same the library makes: check one bundle end to end.
-    from synth.report.bundle import make_artifacts
+    from synth.report.artifacts import make_artifacts
 
     artifacts = make_artifacts(real_posts(), synthetic_posts(), n_boot=0, samples_per_platform=50)
     with zipfile.ZipFile(io.BytesIO(artifacts.bundle)) as bundle:

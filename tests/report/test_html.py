@@ -239,7 +239,7 @@ def test_report_opens_offline_in_a_browser_without_any_request(html: str, tmp_pa
 @pytest.mark.slow
 def test_all_metrics_fill_every_section(real: pd.DataFrame, synthetic: pd.DataFrame) -> None:
     from synth.embeddings.embedder import HashingEmbedder
-    from synth.report.bundle import make_artifacts
+    from synth.report.artifacts import make_artifacts
 
     two_models = synthetic.assign(model=["a" if i % 2 else "b" for i in range(len(synthetic))])
     artifacts = make_artifacts(real, two_models, n_boot=0, all_metrics=True, embedder=HashingEmbedder(64))
