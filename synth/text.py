@@ -12,15 +12,24 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import emoji
+import numpy as np
 import pandas as pd
 
-URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
+# A URL runs to the next space, quote or angle bracket, and stops before an emoji written straight after it
+# (`https://youtu.be/abc❇️`): pictographs (U+1F000-U+1FAFF), the symbol blocks U+2000-U+2BFF (which also
+# hold the ellipsis of truncated tweets), © ®, variation selectors, the zero-width joiner and the keycap
+# mark never occur in a link. The class is written with the characters themselves, not \u escapes, so the
+# same pattern runs in Python's re and in pandas' Arrow (RE2) string methods.
+_NOT_IN_URL = "\\s<>\"'\u00a9\u00ae\u200d\u2000-\u2bff\u20e3\u3030\u303d\u3297\u3299\ufe00-\ufe0f\U0001f000-\U0001faff"
+URL_RE = re.compile(r"(?:https?://|www\.)[^" + _NOT_IN_URL + "]+", re.IGNORECASE)
 # The same pattern as a string with an inline flag, for pandas' Arrow (RE2) string methods.
 URL_PATTERN = "(?i)" + URL_RE.pattern
 # @name on most platforms, u/name on Reddit; not e-mail addresses (no word char before the @).
 MENTION_RE = re.compile(r"(?<![\w@/])(?:@\w{1,50}(?:\.\w+)*|u/[\w-]{2,30})")
-# A hashtag needs at least one letter: "#1" is a rank, not a tag.
-HASHTAG_RE = re.compile(r"(?<![\w#&/])#\w*[^\W\d_]\w*")
+# A hashtag needs at least one letter: "#1" is a rank, not a tag. Not after a word character ("word#tag",
+# "C#"), "&" (HTML entities) or "/" (URL fragments); "##tag" is the hashtag "#tag" (the first "#" is
+# punctuation), so the tag never lands in the vocabulary as a word.
+HASHTAG_RE = re.compile(r"(?<![\w&/])#\w*[^\W\d_]\w*")
 WORD_RE = re.compile(r"\w+(?:['’]\w+)*")
 
 
@@ -114,28 +123,48 @@ def tokenize_series(texts: pd.Series) -> pd.Series:
     return tokens
 
 
+TOKEN_KINDS: tuple[str, ...] = ("url", "mention", "hashtag", "emoji", "word")
+COUNTED_KINDS: dict[str, str] = {"hashtags": "hashtag", "mentions": "mention", "urls": "url", "emoji": "emoji"}
+"""Feature column -> token kind: the markers every per-post counter counts, as tokens of the tokenizer."""
+
+
+def token_kinds(tokens: pd.Series) -> np.ndarray:
+    """The kind (one of TOKEN_KINDS) of each token `tokenize` returned, as an object array.
+
+    The one place a token's kind is decided, in the tokenizer's order of precedence, so the lexical metrics,
+    the leaderboard, recognisability and validation all count hashtags, mentions, URLs and emoji alike.
+    """
+    token = tokens.astype(pd.StringDtype("pyarrow")).reset_index(drop=True)
+    kind = np.full(len(token), "word", dtype=object)
+    # Prefix tests, not regexes: pandas runs startswith natively on Arrow strings.
+    is_url = token.str.startswith(("http://", "https://", "www.")).to_numpy(dtype=bool)
+    is_mention = ~is_url & token.str.startswith(("@", "u/")).to_numpy(dtype=bool)
+    # A token starting with "#" is a hashtag unless it is the keycap emoji #️⃣ (which holds U+20E3).
+    is_keycap = token.str.contains("\u20e3", regex=False).to_numpy(dtype=bool)
+    is_hashtag = ~is_url & ~is_mention & ~is_keycap & token.str.startswith("#").to_numpy(dtype=bool)
+    is_emoji = ~is_url & ~is_mention & ~is_hashtag & may_hold_emoji(token).to_numpy(dtype=bool)
+    candidates = np.flatnonzero(is_emoji)
+    is_emoji[candidates] = [emoji_re().fullmatch(t) is not None for t in token.iloc[candidates]]
+    kind[is_url], kind[is_mention], kind[is_hashtag], kind[is_emoji] = "url", "mention", "hashtag", "emoji"
+    return kind
+
+
 def count_features(texts: pd.Series) -> pd.DataFrame:
     """Per-post counts of characters, tokens, hashtags, mentions, URLs and emoji.
 
-    Returns a frame with the same index as `texts` and integer columns
-    `chars, tokens, hashtags, mentions, urls, emoji`.
+    Markers are counted as tokens of the tokenizer (`token_kinds`), so a hashtag inside a URL is part of the
+    URL and an emoji written straight after a link is an emoji.
+
+    Returns:
+        A frame with the same index as `texts` and integer columns `chars, tokens, hashtags, mentions, urls,
+        emoji`.
     """
     texts = texts.astype("string").fillna("")
-    # Skip the big emoji regex on posts that cannot hold an emoji.
-    with_emoji = may_hold_emoji(texts)
-    emoji_counts = pd.Series(0, index=texts.index, dtype="int64")
-    tokens = texts.str.count(_token_re_without_emoji()).astype("int64")
-    if with_emoji.any():
-        emoji_counts[with_emoji] = texts[with_emoji].str.count(emoji_re())
-        tokens[with_emoji] = texts[with_emoji].str.count(token_re())
-    return pd.DataFrame(
-        {
-            "chars": texts.str.len().astype("int64"),
-            "tokens": tokens,
-            "hashtags": texts.str.count(HASHTAG_RE).astype("int64"),
-            "mentions": texts.str.count(MENTION_RE).astype("int64"),
-            "urls": texts.str.count(URL_RE).astype("int64"),
-            "emoji": emoji_counts.astype("int64"),
-        },
-        index=texts.index,
-    )
+    per_post = tokenize_series(texts.reset_index(drop=True))
+    exploded = per_post.explode().dropna()
+    post = exploded.index.to_numpy(dtype=np.int64)
+    kinds = token_kinds(exploded)
+    columns = {"chars": texts.str.len().to_numpy(dtype=np.int64), "tokens": np.bincount(post, minlength=len(texts))}
+    for column, kind in COUNTED_KINDS.items():
+        columns[column] = np.bincount(post[kinds == kind], minlength=len(texts))
+    return pd.DataFrame(columns, index=texts.index).astype("int64")

@@ -36,3 +36,22 @@ def test_count_features_does_not_mutate_input() -> None:
     before = texts.copy()
     count_features(texts)
     pd.testing.assert_series_equal(texts, before)
+
+
+def test_a_url_stops_before_an_emoji_written_straight_after_it() -> None:
+    text = "watch https://youtu.be/abc❇️❇️ now https://t.co/x…"
+    assert tokenize(text) == ["watch", "https://youtu.be/abc", "❇️", "❇️", "now", "https://t.co/x"]
+    assert count_features(pd.Series([text]))[["urls", "emoji"]].iloc[0].tolist() == [2, 2]
+
+
+def test_double_hash_is_a_hashtag_and_word_hash_and_numbers_are_not() -> None:
+    assert tokenize("##Tag word#tag #123 C# #ok") == ["#tag", "word", "tag", "123", "c", "#ok"]
+    assert count_features(pd.Series(["##Tag word#tag #123 #ok"]))["hashtags"].tolist() == [2]
+
+
+def test_count_features_counts_what_the_lexical_metrics_count() -> None:
+    from synth.metrics.lexical import lexical_features
+
+    texts = pd.Series(["see https://x.io/#frag❤️ #a@b", "##x @y.z u/bob www.a.b/c?d=#e", "1️⃣ #️⃣ © ™", ""])
+    columns = ["chars", "tokens", "hashtags", "mentions", "urls", "emoji"]
+    pd.testing.assert_frame_equal(count_features(texts), lexical_features(texts)[columns])

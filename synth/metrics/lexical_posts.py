@@ -17,13 +17,12 @@ import pandas as pd
 
 from synth.errors import InputError
 from synth.schema import TEXT
-from synth.text import URL_PATTERN, emoji_re, may_hold_emoji, tokenize_series
+from synth.text import COUNTED_KINDS, TOKEN_KINDS, URL_PATTERN, token_kinds, tokenize_series
 
 URL_TOKEN = "<url>"
 """What every URL becomes in the vocabulary: shortened links are unique per post and would swamp it."""
 
-KINDS: tuple[str, ...] = ("url", "mention", "hashtag", "emoji", "word")
-COUNTED_KINDS: dict[str, str] = {"hashtags": "hashtag", "mentions": "mention", "urls": "url", "emoji": "emoji"}
+KINDS: tuple[str, ...] = TOKEN_KINDS
 
 # English personal pronouns by grammatical person; contractions count by their first part ("i'm" -> "i").
 # "u", "ur" and "yall" are the common social-media spellings of the second person.
@@ -102,20 +101,8 @@ def _token_table(texts: pd.Series) -> pd.DataFrame:
     per_post = tokenize_series(texts.reset_index(drop=True))
     exploded = per_post.explode().dropna()
     token = exploded.astype(pd.StringDtype("pyarrow")).reset_index(drop=True)
-    kind = np.full(len(token), "word", dtype=object)
-    # Same order of precedence as the tokenizer: a token is the first of these it can be.
-    # Prefix tests, not regexes: pandas runs startswith natively on Arrow strings.
-    is_url = token.str.startswith(("http://", "https://", "www.")).to_numpy(dtype=bool)
-    is_mention = ~is_url & token.str.startswith(("@", "u/")).to_numpy(dtype=bool)
-    # A token starting with "#" is a hashtag unless it is the keycap emoji #️⃣ (which holds U+20E3).
-    is_keycap = token.str.contains("\u20e3", regex=False).to_numpy(dtype=bool)
-    is_hashtag = ~is_url & ~is_mention & ~is_keycap & token.str.startswith("#").to_numpy(dtype=bool)
-    is_emoji = ~is_url & ~is_mention & ~is_hashtag & may_hold_emoji(token).to_numpy(dtype=bool)
-    emoji_pattern = emoji_re()
-    candidates = np.flatnonzero(is_emoji)
-    is_emoji[candidates] = [emoji_pattern.fullmatch(t) is not None for t in token.iloc[candidates]]
-    kind[is_url], kind[is_mention], kind[is_hashtag], kind[is_emoji] = "url", "mention", "hashtag", "emoji"
-    term = token.where(~is_url, URL_TOKEN)
+    kind = token_kinds(token)
+    term = token.where(kind != "url", URL_TOKEN)
     return pd.DataFrame(
         {
             "post": exploded.index.to_numpy(dtype=np.int64),
