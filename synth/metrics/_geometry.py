@@ -20,8 +20,11 @@ from synth.schema import PLATFORM, TEXT
 
 # Rows of the query block per matrix product: 16M similarities (64 MB) at most per block.
 _BLOCK_CELLS = 16_000_000
-# Ties in float32 dot products: a point on a ball's boundary counts as inside.
-SIMILARITY_TOLERANCE = 1e-5
+# Ties in float32 dot products: a point on a ball's boundary (within a few float32 steps at 1.0, the noise
+# of one dot product computed in two blocks) counts as OUTSIDE, as in Naeem et al. (2020) and the `prdc`
+# package (distance < radius, strictly): a copy of a real post is inside the balls its twin is strictly
+# inside, never in the ball its twin bounds. Wider would also drop genuine near-ties.
+SIMILARITY_TOLERANCE = 1e-6
 
 
 def small_linear_algebra() -> AbstractContextManager[object]:
@@ -99,8 +102,8 @@ def covered_by(real: np.ndarray, other: np.ndarray, k: int) -> np.ndarray:
     (Naeem et al.'s coverage, per point). All False when either set is too small to have a ball."""
     if len(real) < 2 or len(other) == 0:
         return np.zeros(len(real), dtype=bool)
-    radius = kth_neighbour_similarity(real, min(k, len(real) - 1)) - SIMILARITY_TOLERANCE
+    radius = kth_neighbour_similarity(real, min(k, len(real) - 1)) + SIMILARITY_TOLERANCE
     closest = np.full(len(real), -np.inf, dtype=np.float32)
     for start, stop in blocks(other, len(real)):
         closest = np.maximum(closest, (other[start:stop] @ real.T).max(axis=0))
-    return closest >= radius
+    return closest > radius

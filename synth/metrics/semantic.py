@@ -64,7 +64,9 @@ DEFINITIONS: dict[str, str] = {
     ),
     "precision": (
         f"Naeem et al. (2020) precision: share of synthetic posts inside at least one real post's k-NN ball "
-        f"(k={K_NEIGHBOURS}, radius = distance to the k-th nearest other real post). Fidelity; higher is better."
+        f"(k={K_NEIGHBOURS}, radius = distance to the k-th nearest other real post; inside means strictly "
+        "closer than the radius, as in the `prdc` package, so a point on the boundary is outside). Fidelity; "
+        "higher is better."
     ),
     "recall": (
         f"Naeem et al. (2020) recall: share of real posts inside at least one synthetic post's k-NN ball "
@@ -72,8 +74,8 @@ DEFINITIONS: dict[str, str] = {
     ),
     "density": (
         "Naeem et al. (2020) density: for each synthetic post, the number of real k-NN balls containing it "
-        "divided by k, averaged. About 1 when synthetic posts are spread like real ones; above 1 when they "
-        "crowd dense real regions."
+        "divided by k, averaged (balls as for precision). Exactly 1 for a copy of the real posts (without ties); "
+        "about 1 when synthetic posts are spread like real ones; above 1 when they crowd dense real regions."
     ),
     "coverage": (
         "Naeem et al. (2020) coverage: share of real posts whose own k-NN ball (among real posts) contains at "
@@ -215,8 +217,11 @@ def neighbour_metrics(real: np.ndarray, synthetic: np.ndarray, *, k: int) -> dic
     """Nearest-real cosine, top-k recall and PRDC from one blocked pass over synthetic x real similarities."""
     k_real = min(k, len(real) - 1)
     k_synthetic = min(k, len(synthetic) - 1)
-    real_radius = kth_neighbour_similarity(real, k_real) - SIMILARITY_TOLERANCE
-    synthetic_radius = kth_neighbour_similarity(synthetic, k_synthetic) - SIMILARITY_TOLERANCE
+    # Inside a ball means strictly closer than its k-th neighbour (Naeem et al., 2020; `prdc`): similarity
+    # above the radius by more than float32 noise.
+    real_radius = kth_neighbour_similarity(real, k_real) + SIMILARITY_TOLERANCE
+    synthetic_kth = kth_neighbour_similarity(synthetic, k_synthetic)
+    synthetic_radius = synthetic_kth + SIMILARITY_TOLERANCE
 
     nearest = np.empty(len(synthetic), dtype=np.float32)
     in_real_ball = np.empty(len(synthetic), dtype=bool)
@@ -226,11 +231,11 @@ def neighbour_metrics(real: np.ndarray, synthetic: np.ndarray, *, k: int) -> dic
     for start, stop in blocks(synthetic, len(real)):
         similarities = synthetic[start:stop] @ real.T
         nearest[start:stop] = np.clip(similarities.max(axis=1), -1.0, 1.0)
-        inside = similarities >= real_radius[None, :]
+        inside = similarities > real_radius[None, :]
         in_real_ball[start:stop] = inside.any(axis=1)
         real_balls_hit[start:stop] = inside.sum(axis=1)
         covered |= inside.any(axis=0)
-        recalled |= (similarities >= synthetic_radius[start:stop, None]).any(axis=0)
+        recalled |= (similarities > synthetic_radius[start:stop, None]).any(axis=0)
 
     quartiles = np.quantile(nearest.astype(np.float64), [0.25, 0.5, 0.75])
     return {
@@ -238,8 +243,9 @@ def neighbour_metrics(real: np.ndarray, synthetic: np.ndarray, *, k: int) -> dic
         "nearest_real_cosine_median": float(quartiles[1]),
         "nearest_real_cosine_q25": float(quartiles[0]),
         "nearest_real_cosine_q75": float(quartiles[2]),
-        # A real post is among the k nearest pooled neighbours iff it beats the k-th nearest synthetic one.
-        "top_k_recall": float((nearest >= synthetic_radius).mean()),
+        # A real post is among the k nearest pooled neighbours iff it is at least as near as the k-th nearest
+        # synthetic one (a tie within float32 noise counts for the real post).
+        "top_k_recall": float((nearest >= synthetic_kth - SIMILARITY_TOLERANCE).mean()),
         "precision": float(in_real_ball.mean()),
         "recall": float(recalled.mean()),
         "density": float(real_balls_hit.mean() / max(k_real, 1)),

@@ -55,8 +55,8 @@ def test_identical_sets_score_perfectly(identical: dict) -> None:
     metrics = identical["all"]
     for stat in ("mean", "median", "q25", "q75"):
         assert metrics[f"nearest_real_cosine_{stat}"] == pytest.approx(1.0, abs=1e-6)
-    for key in ("top_k_recall", "precision", "recall", "coverage"):
-        assert metrics[key] == 1.0, key
+    for key in ("top_k_recall", "precision", "recall", "coverage", "density"):
+        assert metrics[key] == 1.0, key  # density 1, not (k + 1) / k: a copy's twin bounds no ball it is in
     assert metrics["centroid_cosine"] == pytest.approx(1.0, abs=1e-6)
     assert metrics["frechet_distance"] == pytest.approx(0.0, abs=1e-9)
     assert metrics["classifier_auc"] == 0.5  # every copy scored against its twin: ties
@@ -172,3 +172,54 @@ def test_posts_without_platform_form_the_unknown_group_as_in_lexical(geometry: d
                               synthetic_embeddings=geometry["real"])
     assert list(result) == ["all", "twitter", "unknown"]
     assert result["unknown"]["n_posts"]["real"] == 60
+
+
+def _on_circle(degrees: list[float]) -> np.ndarray:
+    radians = np.deg2rad(degrees)
+    return np.stack([np.cos(radians), np.sin(radians)], axis=1).astype(np.float32)
+
+
+def test_prdc_by_hand_with_a_tie_on_a_ball_boundary() -> None:
+    from synth.metrics.semantic import neighbour_metrics
+
+    # k = 1. Real radii (angle to the nearest other real point): 0° 10°, 10° 10°, 30° 20°, 60° 30°.
+    real = _on_circle([0, 10, 30, 60])
+    # 5° is inside the balls of 0° and 10°; 45° inside those of 30° and 60°; 90° sits exactly on the boundary
+    # of 60°'s ball (30° away, radius 30°): outside, as in Naeem et al. and `prdc` (distance < radius).
+    synthetic = _on_circle([5, 45, 90, 200])
+    metrics = neighbour_metrics(real, synthetic, k=1)
+    assert metrics["precision"] == 0.5
+    assert metrics["density"] == 1.0  # (2 + 2 + 0 + 0) / (1 x 4)
+    assert metrics["coverage"] == 1.0
+    # Synthetic radii: 5° 40°, 45° 40°, 90° 45°, 200° 110°: every real point lies within 40° of 5° or 45°.
+    assert metrics["recall"] == 1.0
+
+
+def _prdc_reference(real: np.ndarray, fake: np.ndarray, k: int) -> dict[str, float]:
+    """The `prdc` package's formulas (Naeem et al., 2020) on Euclidean distances, brute force."""
+    def kth(points: np.ndarray) -> np.ndarray:
+        distances = np.linalg.norm(points[:, None] - points[None], axis=2)
+        return np.sort(distances, axis=1)[:, k]  # column 0 is the point itself
+
+    real_radii, fake_radii = kth(real.astype(np.float64)), kth(fake.astype(np.float64))
+    between = np.linalg.norm(real[:, None].astype(np.float64) - fake[None].astype(np.float64), axis=2)
+    return {
+        "precision": float((between < real_radii[:, None]).any(axis=0).mean()),
+        "recall": float((between < fake_radii[None, :]).any(axis=1).mean()),
+        "density": float((between < real_radii[:, None]).sum(axis=0).mean() / k),
+        "coverage": float((between.min(axis=1) < real_radii).mean()),
+    }
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_prdc_equals_the_reference_formulas_and_a_copy_scores_exactly_one(seed: int) -> None:
+    from synth.metrics.semantic import neighbour_metrics
+
+    rng = np.random.default_rng(seed)
+    real = _clusters(rng.standard_normal((3, 8)), 40, rng, spread=0.4)
+    fake = _clusters(rng.standard_normal((3, 8)), 30, rng, spread=0.4)
+    metrics = neighbour_metrics(real, fake, k=5)
+    for key, value in _prdc_reference(real, fake, 5).items():
+        assert metrics[key] == pytest.approx(value, abs=1e-12), key
+    copy = neighbour_metrics(real, real.copy(), k=5)
+    assert (copy["precision"], copy["recall"], copy["density"], copy["coverage"]) == (1.0, 1.0, 1.0, 1.0)
