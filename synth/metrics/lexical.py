@@ -55,7 +55,10 @@ LENGTH_UNITS: dict[str, str] = {
     "chars": "Characters are the Unicode code points of the raw text.",
     "tokens": "Tokens come from the social tokenizer (synth.text): URLs, @mentions, u/names, #hashtags and emoji "
     "(ZWJ sequences, flags and skin tones whole) are one token each; other tokens are runs of word characters "
-    "with inner apostrophes.",
+    "with inner apostrophes. Punctuation is not a token. A URL ends at a space, quote, angle bracket or an "
+    "emoji or symbol written straight after it. A hashtag is # followed by word characters with at least one "
+    "letter, not after a word character, & or /: word#tag and #123 are not hashtags (tag and 123 are words), "
+    "##tag is the hashtag #tag.",
 }
 
 DEFINITIONS: dict[str, str] = {
@@ -76,7 +79,8 @@ DEFINITIONS: dict[str, str] = {
     },
     **{
         f"{name}_per_post": f"Mean number of {name} per post, counted as tokens of the social tokenizer "
-        "(so a hashtag or @ inside a URL is part of the URL)."
+        "(so a hashtag or @ inside a URL is part of the URL; the same count feeds recognisability, the "
+        "fingerprints and the leaderboard)."
         for name in COUNTED_KINDS
     },
     **{f"{name}_share": f"Share of posts with at least one of the {name}." for name in COUNTED_KINDS},

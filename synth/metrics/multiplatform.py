@@ -58,8 +58,9 @@ DEFINITIONS: dict[str, str] = {
     "recognisability_real": (
         "Balanced accuracy (mean per-platform recall) of a logistic regression predicting the platform from the "
         "embedding and standardised log(1 + count) features (characters, tokens, hashtags, mentions, URLs, "
-        f"emoji), trained on the first real half (at most {CLASSIFIER_MAX_TRAIN} posts, seeded sample) and "
-        "scored on the held-out second real half: how recognisable real platforms are."
+        f"emoji), trained on the first real half (at most {CLASSIFIER_MAX_TRAIN} posts, seeded sample) with "
+        "class_weight='balanced' (each platform weighs the same whatever its number of posts) and scored on the "
+        "held-out second real half: how recognisable real platforms are."
     ),
     "recognisability_synthetic": (
         "The same classifier's balanced accuracy on the synthetic posts of the platforms it was trained on."
