@@ -39,6 +39,8 @@ CLASSIFIER_FOLDS = 5
 MAUVE_MIN_PER_SIDE = 50
 MAUVE_RELIABLE_PER_SIDE = 1000
 MIN_POSTS_PER_SIDE = 2
+# Cosine at or above which two posts are near copies (as in the privacy metrics): kept in one fold.
+NEAR_DUPLICATE_COSINE = 0.95
 
 DEFINITIONS: dict[str, str] = {
     **{
@@ -88,8 +90,10 @@ DEFINITIONS: dict[str, str] = {
     ),
     "classifier_auc": (
         f"Classifier two-sample test: logistic regression on embeddings to tell real from synthetic posts, "
-        f"ROC AUC averaged over {CLASSIFIER_FOLDS}-fold stratified cross-validation, with identical texts kept "
-        f"in one fold; at most {CLASSIFIER_MAX_PER_SIDE} posts per side (seeded sample). 0.5 means "
+        f"ROC AUC averaged over {CLASSIFIER_FOLDS}-fold stratified cross-validation, with near copies kept in "
+        f"one fold (clusters of posts linked by the same normalised text or an embedding cosine of at least "
+        f"{NEAR_DUPLICATE_COSINE}, on either side); at most {CLASSIFIER_MAX_PER_SIDE} posts per side (seeded "
+        "sample). class_weight='balanced'. 0.5 means "
         "indistinguishable, 1 means always told apart; values a little below 0.5 are chance, so read the "
         "distance from 0.5."
     ),
@@ -279,8 +283,8 @@ def classifier_auc(
 ) -> float | None:
     """Cross-validated ROC AUC of a logistic regression telling real (0) from synthetic (1) vectors.
 
-    Identical texts (or, without texts, identical vectors) share a fold, so a copy is never scored by a model
-    that saw its twin. Returns None when a side has fewer than 2 rows.
+    Near copies share a fold (`near_duplicate_groups`), so a copy is never scored by a model that saw its
+    twin. Returns None when a side has fewer than 2 rows.
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
@@ -294,11 +298,13 @@ def classifier_auc(
         return None
     features = np.vstack([real[real_rows], synthetic[synthetic_rows]])
     labels = np.r_[np.zeros(len(real_rows), int), np.ones(len(synthetic_rows), int)]
+    texts = None
     if real_texts is not None and synthetic_texts is not None:
-        identities = np.concatenate([real_texts[real_rows], synthetic_texts[synthetic_rows]]).astype(object)
-        groups = pd.factorize(pd.Series(identities))[0]
-    else:
-        groups = pd.factorize(pd.Series([row.tobytes() for row in features]))[0]
+        texts = np.concatenate([real_texts[real_rows], synthetic_texts[synthetic_rows]]).astype(object)
+    groups = near_duplicate_groups(features, texts)
+    folds = min(folds, len(np.unique(groups)))
+    if folds < 2:
+        return None  # everything is one cluster of near copies: nothing can be held out
 
     scores = []
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -309,6 +315,31 @@ def classifier_auc(
         model.fit(features[train], labels[train])
         scores.append(roc_auc_score(labels[test], model.decision_function(features[test])))
     return float(np.mean(scores)) if scores else None
+
+
+def near_duplicate_groups(vectors: np.ndarray, texts: np.ndarray | None = None, *,
+                          threshold: float = NEAR_DUPLICATE_COSINE) -> np.ndarray:
+    """A cluster number per row: rows linked by a cosine of at least `threshold` (unit vectors) or by the same
+    normalised text (`synth.metrics.privacy.normalise_texts`), taken transitively (connected components)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    n = len(vectors)
+    rows, columns = [], []
+    for start, stop in blocks(vectors, n):
+        linked = np.argwhere(vectors[start:stop] @ vectors.T >= threshold)
+        rows.append(linked[:, 0] + start)
+        columns.append(linked[:, 1])
+    if texts is not None:
+        from synth.metrics.privacy import normalise_texts
+
+        same_text = pd.factorize(normalise_texts(pd.Series(texts, dtype=object)).to_numpy())[0]
+        first_of_text = pd.Series(np.arange(n)).groupby(same_text).transform("min").to_numpy()
+        rows.append(np.arange(n))
+        columns.append(first_of_text)
+    graph = coo_matrix((np.ones(sum(map(len, rows)), dtype=np.int8), (np.concatenate(rows), np.concatenate(columns))),
+                       shape=(n, n))
+    return connected_components(graph, directed=False)[1]
 
 
 def mauve_score(real: np.ndarray, synthetic: np.ndarray, *, seed: int = 0) -> float | None:
