@@ -10,14 +10,15 @@ Layout of `compare_lexical`'s result (JSON-ready: floats, ints and None, never N
     }
 
 Inside each group, a metric that describes ONE set of posts (a mean length, a vocabulary size) is an object
-``{"real": <value on all real posts>, "synthetic": <value on the synthetic posts>, "baseline": <value on
-the held-out real half>}``. The real posts are split in two seeded halves, stratified by platform
-(`synth.metrics.baseline.split_halves`); the held-out half is the second one, a real sample in the place of
-the synthetic set, so ``synthetic`` should be read against ``baseline``'s distance from ``real``.
+``{"real": <value on all real posts>, "synthetic": <value on the synthetic posts>, "baseline": <mean value on
+the held-out real half>, "baseline_std": <its spread>}``. The real posts are split in two seeded halves,
+stratified by platform (`synth.metrics.baseline.split_halves`), several times (`BASELINE_SPLITS` seeds); the
+held-out half is the second one, a real sample in the place of the synthetic set, so ``synthetic`` should be
+read against ``baseline``'s distance from ``real``, give or take ``baseline_std``.
 A metric that already COMPARES two sets (KS statistic, Jensen-Shannon divergence, Jaccard overlaps) is a
 single number, synthetic vs all real posts, and the same comparison between the two real halves sits under
-the same key with the suffix ``_baseline`` (e.g. ``chars_ks`` and ``chars_ks_baseline``): the score a
-perfect generator would get on data of this size.
+the same key with the suffix ``_baseline`` (e.g. ``chars_ks`` and ``chars_ks_baseline``, the mean over the
+splits, and ``chars_ks_baseline_std``): the score a perfect generator would get on data of this size.
 
 A value is None where it is undefined: a set with no posts in that group, a mean over no posts that have
 words, a share of pronouns when there are none. Counts of distinct items (vocabulary size, unique
@@ -35,6 +36,7 @@ from scipy.spatial.distance import jensenshannon
 from scipy.stats import ks_2samp
 
 from synth.errors import InputError
+from synth.metrics.baseline import mean_and_spread
 from synth.metrics.lexical_posts import COUNTED_KINDS, AnalysedPosts, analyse_posts, distinct_ngrams, top_counts
 from synth.metrics.reference import Reference, fit_reference
 from synth.schema import PLATFORM
@@ -205,7 +207,7 @@ def compare_lexical(
     synthetic_analysed = analyse_posts(synthetic, "synthetic posts")
     real_platforms = real[PLATFORM].astype("string").fillna(UNKNOWN_PLATFORM).to_numpy()
     synthetic_platforms = synthetic[PLATFORM].astype("string").fillna(UNKNOWN_PLATFORM).to_numpy()
-    held_in, held_out = reference.halves
+    splits = reference.splits
 
     groups = [ALL, *sorted(set(real_platforms) | set(synthetic_platforms))]
     result: dict[str, dict[str, Any]] = {}
@@ -214,21 +216,25 @@ def compare_lexical(
         synthetic_mask = np.ones(len(synthetic), dtype=bool) if group == ALL else synthetic_platforms == group
         real_set = real_analysed.subset(np.flatnonzero(real_mask))
         synthetic_set = synthetic_analysed.subset(np.flatnonzero(synthetic_mask))
-        first_half = real_analysed.subset(held_in[real_mask[held_in]])
-        second_half = real_analysed.subset(held_out[real_mask[held_out]])
-        described = {
-            "real": describe(real_set),
-            "synthetic": describe(synthetic_set),
-            "baseline": describe(second_half),
-        }
-        metrics: dict[str, Any] = {
-            key: {side: values[key] for side, values in described.items()} for key in described["real"]
-        }
+        described_real, described_synthetic = describe(real_set), describe(synthetic_set)
         compared = compare(real_set, synthetic_set, top_k)
-        compared_baseline = compare(first_half, second_half, top_k)
+        described_halves, compared_halves = [], []
+        for held_in, held_out in splits:
+            first_half = real_analysed.subset(held_in[real_mask[held_in]])
+            second_half = real_analysed.subset(held_out[real_mask[held_out]])
+            described_halves.append(describe(second_half))
+            compared_halves.append(compare(first_half, second_half, top_k))
+        metrics: dict[str, Any] = {}
+        for key in described_real:
+            mean, spread = mean_and_spread([values[key] for values in described_halves])
+            metrics[key] = {"real": described_real[key], "synthetic": described_synthetic[key],
+                            "baseline": mean, "baseline_std": spread}
+        metrics["n_posts"]["baseline"] = described_halves[0]["n_posts"]  # a size, the same for every split
         for key, value in compared.items():
             metrics[key] = value
-            metrics[f"{key}_baseline"] = compared_baseline[key]
+            metrics[f"{key}_baseline"], metrics[f"{key}_baseline_std"] = mean_and_spread(
+                [values[key] for values in compared_halves]
+            )
         result[group] = metrics
     return result
 

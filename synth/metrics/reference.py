@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from synth.errors import InputError
-from synth.metrics.baseline import split_positions
+from synth.metrics.baseline import split_positions, split_seeds
 from synth.metrics.lexical_posts import AnalysedPosts, analyse_posts, token_table
 from synth.schema import TEXT
 from synth.text import count_features
@@ -73,6 +73,14 @@ class Reference:
     def halves(self) -> tuple[np.ndarray, np.ndarray]:
         """Row positions of the two seeded real halves (`synth.metrics.baseline.split_positions`)."""
         return self._part("halves", lambda: split_positions(self.posts, seed=self.seed))
+
+    @property
+    def splits(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Row positions of the halves of every real-vs-real split (`synth.metrics.baseline.split_seeds`);
+        the first is `halves`."""
+        return self._part("splits", lambda: [self.halves] + [
+            split_positions(self.posts, seed=seed) for seed in split_seeds(self.seed)[1:]
+        ])
 
     def with_vectors(self, vectors: np.ndarray) -> Reference:
         """This reference with the real posts' embeddings; it shares the parts computed, now or later."""

@@ -5,8 +5,9 @@ with groups `all` and every platform found in the real or the synthetic posts. A
 (`n_posts`, `intra_set_similarity`) is `{"real", "synthetic", "baseline"}`, the baseline being the value on the
 held-out (second) real half. A metric that already COMPARES two sets is a single number, synthetic vs all real
 posts, and the same comparison of the second real half against the first sits under the same key with the
-suffix `_baseline` (halves from `synth.metrics.baseline.split_halves`, same seed): the score a generator
-drawing fresh posts from the real distribution would get. A value is None where it is undefined (a side with
+suffix `_baseline` (halves from `synth.metrics.baseline.split_halves`, the mean over BASELINE_SPLITS seeded
+splits, their spread under `_baseline_std`; `baseline` and `baseline_std` for one-set metrics): the score a
+generator drawing fresh posts from the real distribution would get. A value is None where it is undefined (a side with
 fewer than two posts in that group, MAUVE below its minimum sample).
 
 The halves are half the size of the real set, so size-sensitive metrics (nearest cosine, coverage, Frechet
@@ -30,6 +31,7 @@ from synth.metrics._geometry import (
     posts_and_vectors,
     small_linear_algebra,
 )
+from synth.metrics.baseline import mean_and_spread
 from synth.metrics.reference import Reference, fit_reference
 from synth.schema import TEXT
 
@@ -38,6 +40,7 @@ CLASSIFIER_MAX_PER_SIDE = 3000
 CLASSIFIER_FOLDS = 5
 MAUVE_MIN_PER_SIDE = 50
 MAUVE_RELIABLE_PER_SIDE = 1000
+MAUVE_SEEDS = 3  # k-means seeds MAUVE is averaged over: one seed alone moves it by 0.06 on 1,000+ posts
 MIN_POSTS_PER_SIDE = 2
 # Cosine at or above which two posts are near copies (as in the privacy metrics): kept in one fold.
 NEAR_DUPLICATE_COSINE = 0.95
@@ -100,10 +103,14 @@ DEFINITIONS: dict[str, str] = {
     "mauve": (
         "MAUVE (Pillutla et al., 2021; mauve-text's compute_mauve on these embeddings, k-means buckets = "
         f"n/10): area under the divergence frontier of the two quantised distributions, in (0, 1]; higher is "
-        f"closer. Computed from {MAUVE_MIN_PER_SIDE} posts per side; `mauve_reliable` is false below "
+        f"closer. The mean over {MAUVE_SEEDS} k-means seeds (seed, seed + 1, ...), as one quantisation alone "
+        f"moves it by several hundredths (each baseline split uses one seed: the spread over splits holds "
+        f"that noise). Computed from {MAUVE_MIN_PER_SIDE} posts per side; `mauve_reliable` is false below "
         f"{MAUVE_RELIABLE_PER_SIDE} posts per side, where quantisation noise dominates (the baseline compares "
         f"two halves, so it needs {2 * MAUVE_RELIABLE_PER_SIDE} real posts for the same)."
     ),
+    "mauve_std": f"Sample standard deviation of MAUVE over its {MAUVE_SEEDS} k-means seeds: the quantisation "
+    "noise of the mean; differences in MAUVE smaller than a few times this are noise.",
     "mauve_reliable": f"True when both sets have at least {MAUVE_RELIABLE_PER_SIDE} posts (see mauve).",
 }
 
@@ -139,19 +146,21 @@ def compare_semantic(
     synthetic_vectors, synthetic_platforms = posts_and_vectors(synthetic, synthetic_embeddings, "synthetic")
     real_texts = real[TEXT].astype("string").fillna("").to_numpy()
     synthetic_texts = synthetic[TEXT].astype("string").fillna("").to_numpy()
-    first_half, second_half = fit_reference(real, seed=seed, reference=reference).halves
+    splits = fit_reference(real, seed=seed, reference=reference).splits
 
     result: dict[str, dict[str, Any]] = {}
     for group in ["all", *sorted(set(real_platforms) | set(synthetic_platforms))]:
         real_mask = np.ones(len(real), bool) if group == "all" else real_platforms == group
         synthetic_mask = np.ones(len(synthetic), bool) if group == "all" else synthetic_platforms == group
-        a = first_half[real_mask[first_half]]
-        b = second_half[real_mask[second_half]]
+        halves = [
+            ((real_vectors[a], real_texts[a]), (real_vectors[b], real_texts[b]))
+            for first_half, second_half in splits
+            for a, b in [(first_half[real_mask[first_half]], second_half[real_mask[second_half]])]
+        ]
         result[group] = _group_metrics(
             (real_vectors[real_mask], real_texts[real_mask]),
             (synthetic_vectors[synthetic_mask], synthetic_texts[synthetic_mask]),
-            (real_vectors[a], real_texts[a]),
-            (real_vectors[b], real_texts[b]),
+            halves,
             seed=seed,
         )
     return result
@@ -160,34 +169,42 @@ def compare_semantic(
 Side = tuple[np.ndarray, np.ndarray]  # (unit vectors, texts) of one set
 
 
-def _group_metrics(real: Side, synthetic: Side, first_half: Side, second_half: Side, *, seed: int) -> dict[str, Any]:
+def _group_metrics(real: Side, synthetic: Side, halves: list[tuple[Side, Side]], *, seed: int) -> dict[str, Any]:
+    intra_mean, intra_spread = mean_and_spread([mean_pairwise_similarity(second[0]) for _, second in halves])
     metrics: dict[str, Any] = {
-        "n_posts": {"real": len(real[0]), "synthetic": len(synthetic[0]), "baseline": len(second_half[0])},
+        "n_posts": {"real": len(real[0]), "synthetic": len(synthetic[0]), "baseline": len(halves[0][1][0])},
         "intra_set_similarity": {
             "real": mean_pairwise_similarity(real[0]),
             "synthetic": mean_pairwise_similarity(synthetic[0]),
-            "baseline": mean_pairwise_similarity(second_half[0]),
+            "baseline": intra_mean,
+            "baseline_std": intra_spread,
         },
     }
     compared = _compare_or_none(real, synthetic, seed)
-    compared_baseline = _compare_or_none(first_half, second_half, seed)
+    # One MAUVE seed per split (seed + split number): the spread over the splits then holds its k-means noise.
+    compared_halves = [_compare_or_none(first, second, seed + number, mauve_seeds=1)
+                       for number, (first, second) in enumerate(halves)]
     for key, value in compared.items():
         metrics[key] = value
-        metrics[f"{key}_baseline"] = compared_baseline[key]
+        if key == "mauve_std":
+            continue  # the baseline's MAUVE spread is mauve_baseline_std, over the splits
+        metrics[f"{key}_baseline"], metrics[f"{key}_baseline_std"] = mean_and_spread(
+            [values[key] for values in compared_halves]
+        )
     metrics["mauve_reliable"] = min(len(real[0]), len(synthetic[0])) >= MAUVE_RELIABLE_PER_SIDE
     return metrics
 
 
-def _compare_or_none(reference: Side, other: Side, seed: int) -> dict[str, Any]:
+def _compare_or_none(reference: Side, other: Side, seed: int, *, mauve_seeds: int = MAUVE_SEEDS) -> dict[str, Any]:
     if min(len(reference[0]), len(other[0])) < MIN_POSTS_PER_SIDE:
         return dict.fromkeys(COMPARISON_KEYS)
-    return compare_embedding_sets(reference[0], other[0], reference[1], other[1], seed=seed)
+    return compare_embedding_sets(reference[0], other[0], reference[1], other[1], seed=seed, mauve_seeds=mauve_seeds)
 
 
 COMPARISON_KEYS: tuple[str, ...] = (
     "nearest_real_cosine_mean", "nearest_real_cosine_median", "nearest_real_cosine_q25",
     "nearest_real_cosine_q75", "top_k_recall", "precision", "recall", "density", "coverage",
-    "centroid_cosine", "frechet_distance", "classifier_auc", "mauve",
+    "centroid_cosine", "frechet_distance", "classifier_auc", "mauve", "mauve_std",
 )
 
 
@@ -199,10 +216,12 @@ def compare_embedding_sets(
     *,
     seed: int = 0,
     k: int = K_NEIGHBOURS,
+    mauve_seeds: int = MAUVE_SEEDS,
 ) -> dict[str, Any]:
     """Every comparison metric of `DEFINITIONS` between two sets of unit vectors (at least 2 rows each).
 
-    Texts, when given, keep identical posts in one cross-validation fold of the classifier test.
+    Texts, when given, keep near copies in one cross-validation fold of the classifier test. MAUVE is the
+    mean over `mauve_seeds` k-means seeds from `seed`.
     """
     if min(len(real), len(synthetic)) < MIN_POSTS_PER_SIDE:
         raise ValueError(f"each set needs at least {MIN_POSTS_PER_SIDE} rows, got {len(real)} and {len(synthetic)}")
@@ -213,7 +232,7 @@ def compare_embedding_sets(
             "centroid_cosine": float(centroid(real) @ centroid(synthetic)),
             "frechet_distance": frechet_distance(real, synthetic),
             "classifier_auc": classifier_auc(real, synthetic, real_texts, synthetic_texts, seed=seed),
-            "mauve": mauve_score(real, synthetic, seed=seed),
+            **mauve_over_seeds(real, synthetic, seed=seed, seeds=mauve_seeds),
         }
 
 
@@ -342,14 +361,25 @@ def near_duplicate_groups(vectors: np.ndarray, texts: np.ndarray | None = None, 
     return connected_components(graph, directed=False)[1]
 
 
+def mauve_over_seeds(real: np.ndarray, synthetic: np.ndarray, *, seed: int = 0,
+                     seeds: int = MAUVE_SEEDS) -> dict[str, float | None]:
+    """`mauve` (the mean of `mauve_score` over `seeds` k-means seeds from `seed`) and `mauve_std` (None for one)."""
+    scores = [mauve_score(real, synthetic, seed=seed + offset) for offset in range(seeds)]
+    if scores[0] is None:
+        return {"mauve": None, "mauve_std": None}
+    values = np.array(scores, dtype=float)
+    return {"mauve": float(values.mean()), "mauve_std": float(values.std(ddof=1)) if len(values) > 1 else None}
+
+
 def mauve_score(real: np.ndarray, synthetic: np.ndarray, *, seed: int = 0) -> float | None:
-    """MAUVE between the two sets of vectors (None below MAUVE_MIN_PER_SIDE rows per side)."""
+    """MAUVE between the two sets of vectors for one k-means seed (None below MAUVE_MIN_PER_SIDE rows per side)."""
     if min(len(real), len(synthetic)) < MAUVE_MIN_PER_SIDE:
         return None
     import mauve
 
-    # One seeded k-means run of at most 100 iterations (the package's advice for speed): the defaults
-    # (5 runs x 500) cost several times more for a change in the second decimal.
+    # One seeded k-means run of at most 100 iterations (the package's advice for speed). The package's defaults
+    # (5 runs x 500) cost several times more and do not remove the seed noise: on real posts they move the
+    # score by 0.06-0.09, so the caller averages over seeds instead.
     result = mauve.compute_mauve(
         p_features=real, q_features=synthetic, seed=seed, kmeans_num_redo=1, kmeans_max_iter=100, verbose=False
     )

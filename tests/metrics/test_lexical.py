@@ -124,16 +124,21 @@ def test_set_metrics_and_comparisons_exact_values() -> None:
     assert group["unigram_jsd"] == pytest.approx(entropy(m) - (entropy(p) + entropy(q)) / 2)
 
 
-def test_baseline_is_the_held_out_real_half() -> None:
+def test_baseline_is_the_held_out_real_half_averaged_over_the_splits() -> None:
+    from synth.metrics.baseline import split_seeds
+
     real = _posts(["one", "two two", "three three three", "four four four four"], ["twitter", "twitter", "reddit",
                                                                                        "reddit"])
     synthetic = _posts(["x"], "twitter")
     result = compare_lexical(real, synthetic, seed=5)
-    first, second = split_halves(real, seed=5)
     for platform in ("twitter", "reddit"):
-        held_out = second[second["platform"] == platform]["text"].str.len().mean()
-        assert result[platform]["chars_mean"]["baseline"] == held_out
-    assert result["all"]["n_posts"] == {"real": 4, "synthetic": 1, "baseline": 2}
+        held_out = []
+        for seed in split_seeds(5):
+            second = split_halves(real, seed=seed)[1]
+            held_out.append(second[second["platform"] == platform]["text"].str.len().mean())
+        assert result[platform]["chars_mean"]["baseline"] == pytest.approx(np.mean(held_out))
+        assert result[platform]["chars_mean"]["baseline_std"] == pytest.approx(np.std(held_out, ddof=1))
+    assert result["all"]["n_posts"] == {"real": 4, "synthetic": 1, "baseline": 2, "baseline_std": 0.0}
     # Reddit has no synthetic posts: synthetic values and comparisons are None, the baseline is not.
     assert result["reddit"]["chars_mean"]["synthetic"] is None
     assert result["reddit"]["chars_ks"] is None
@@ -190,8 +195,8 @@ def test_result_is_json_ready_and_every_key_is_defined() -> None:
     json.dumps(result, allow_nan=False)
     assert set(result) == {"all", "reddit", "twitter", "youtube"}
     for key in result["all"]:
-        assert key.removesuffix("_baseline") in DEFINITIONS, key
-    assert set(DEFINITIONS) == {k for k in result["all"] if not k.endswith("_baseline")}
+        assert key.removesuffix("_baseline_std").removesuffix("_baseline") in DEFINITIONS, key
+    assert set(DEFINITIONS) == {k for k in result["all"] if not k.endswith(("_baseline", "_baseline_std"))}
 
 
 @pytest.mark.parametrize(
@@ -213,7 +218,7 @@ def test_one_real_post_has_no_baseline_and_missing_text_counts_as_empty() -> Non
     real = _posts(["only one"])
     synthetic = pd.DataFrame({"platform": ["twitter", "twitter"], "text": ["x", None]})
     result = compare_lexical(real, synthetic)["twitter"]
-    assert result["chars_mean"] == {"real": 8.0, "synthetic": 0.5, "baseline": None}
+    assert result["chars_mean"] == {"real": 8.0, "synthetic": 0.5, "baseline": None, "baseline_std": None}
     assert result["chars_ks_baseline"] is None
 
 
