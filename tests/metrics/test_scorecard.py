@@ -4,7 +4,17 @@ import pandas as pd
 import pytest
 
 from synth.metrics.lexical import compare_lexical
-from synth.metrics.scorecard import AMBER, GREEN, GREY, RED, SCORECARD_METRICS, rate, scorecard, size_factors
+from synth.metrics.scorecard import (
+    AMBER,
+    GREEN,
+    GREY,
+    RED,
+    SCORECARD_METRICS,
+    TOO_FEW,
+    rate,
+    scorecard,
+    size_factors,
+)
 
 
 def test_rate_thresholds() -> None:
@@ -34,7 +44,8 @@ def test_scorecard_rates_set_metrics_and_comparisons() -> None:
     }
     card = scorecard(group).set_index("metric")
     assert list(card.index) == ["chars_mean", "chars_ks", "hashtags_per_post", "top_hashtags_jaccard"]
-    assert card.loc["chars_mean", "baseline_gap"] == pytest.approx(4 * 2**0.5)
+    assert card.loc["chars_mean", "baseline_gap"] == pytest.approx(4)
+    assert card.loc["chars_mean", "allowed"] == pytest.approx(max(4 * 2**0.5, 5.0))
     assert card.loc["chars_mean", "ratio"] == pytest.approx(30 / max(4 * 2**0.5, 5.0))
     assert card.loc["chars_mean", "rating"] == RED
     assert card.loc["chars_ks", "ratio"] == pytest.approx(0.3 / (0.1 * 0.5**0.5))
@@ -60,3 +71,34 @@ def test_identical_sets_are_all_green() -> None:
     assert set(card["metric"]) == set(SCORECARD_METRICS)
     assert set(card["rating"]) <= {GREEN, GREY}
     assert (card.loc[card["rating"] == GREEN, "gap"] == 0).all()
+
+
+def test_a_value_far_worse_than_real_vs_real_is_never_green() -> None:
+    # The case a reviewer found: top hashtags overlap 0.053 against a real-vs-real 0.905.
+    group = {"n_posts": {"real": 4000, "synthetic": 3000, "baseline": 2000},
+             "top_hashtags_jaccard": 0.053, "top_hashtags_jaccard_baseline": 0.905,
+             "top_hashtags_jaccard_baseline_std": 0.02}
+    row = scorecard(group).set_index("metric").loc["top_hashtags_jaccard"]
+    assert row["rating"] == RED
+    assert row["baseline"] == 0.905 and row["baseline_std"] == 0.02 and row["baseline_gap"] == pytest.approx(0.095)
+    assert row["allowed"] == pytest.approx((0.095 + 0.02) * row["size_factor"])
+    # With 40 synthetic posts against 4,000 real ones the same numbers are not judged at all.
+    small = {**group, "n_posts": {"real": 4000, "synthetic": 40, "baseline": 2000}}
+    row = scorecard(small).set_index("metric").loc["top_hashtags_jaccard"]
+    assert (row["rating"], row["note"], row["ratio"]) == (GREY, TOO_FEW, None)
+
+
+def test_too_few_synthetic_posts_are_not_judged_and_shares_are_marked() -> None:
+    group = {"n_posts": {"real": 40, "synthetic": 20, "baseline": 20},
+             "question_rate": {"real": 0.5, "synthetic": 0.5, "baseline": 0.45, "baseline_std": 0.05}}
+    row = scorecard(group).set_index("metric").loc["question_rate"]
+    assert (row["rating"], row["note"], row["unit"]) == (GREY, TOO_FEW, "share")
+
+
+def test_the_baseline_spread_widens_the_tolerance() -> None:
+    base = {"n_posts": {"real": 100, "synthetic": 100, "baseline": 50},
+            "chars_mean": {"real": 100.0, "synthetic": 125.0, "baseline": 110.0}}
+    steady = scorecard(base).set_index("metric").loc["chars_mean"]
+    noisy = scorecard({**base, "chars_mean": {**base["chars_mean"], "baseline_std": 10.0}}).set_index("metric")
+    assert noisy.loc["chars_mean", "allowed"] == pytest.approx((10 + 10) * 2**0.5)
+    assert noisy.loc["chars_mean", "ratio"] < steady["ratio"]
