@@ -75,6 +75,13 @@ class Reference:
         return self._part("halves", lambda: split_positions(self.posts, seed=self.seed))
 
     @property
+    def affect(self) -> pd.DataFrame:
+        """Per-post affect of the real posts (`synth.metrics.affect.affect_features`)."""
+        from synth.metrics.affect import affect_features
+
+        return self._part("affect", lambda: affect_features(self.posts))
+
+    @property
     def splits(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """Row positions of the halves of every real-vs-real split (`synth.metrics.baseline.split_seeds`);
         the first is `halves`."""
