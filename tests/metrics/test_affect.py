@@ -62,7 +62,7 @@ def test_identical_sets_give_the_best_value_and_the_baseline_sits_between() -> N
     for key in ("sentiment_compound_mean", "offensive_rate", "emotion_joy_share"):
         assert same[key]["synthetic"] == same[key]["real"]
     assert same["emotion_jsd"] == 0.0 and same["sentiment_ks"] == 0.0
-    assert 0.0 <= same["sentiment_ks_baseline"] and same["sentiment_ks_baseline_std"] is not None
+    assert same["sentiment_ks_baseline"] >= 0.0 and same["sentiment_ks_baseline_std"] is not None
     # An all-calm synthetic set is far from the real mix; the real halves are in between.
     calm = compare_affect(real, _posts(CALM * 8, "twitter"))["all"]
     assert same["sentiment_ks"] <= same["sentiment_ks_baseline"] < calm["sentiment_ks"]
