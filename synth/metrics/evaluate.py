@@ -8,12 +8,16 @@ returns::
       "semantic":      synth.metrics.semantic.compare_semantic(...)        # {group: {metric: ...}}
       "multiplatform": synth.metrics.multiplatform.compare_multiplatform(...)
       "privacy":       synth.metrics.privacy.privacy_report(...)
+      "affect":        synth.metrics.affect.compare_affect(...)             # sentiment, emotions, offensiveness
+      "diversity":     synth.metrics.diversity.compare_diversity(...)
+      "utility":       synth.metrics.utility.compare_utility(...)           # TSTR beside TRTR
+      "detector":      synth.metrics.utility.detector(...)                  # detector accuracy per platform
       "meta":          {"counts", "embedder", "seed", "timings_s", "by", ...}
     }
 
-With `by="model"` (or any other column of the synthetic posts, such as `backend` or `run_id`) the five keys
+With `by="model"` (or any other column of the synthetic posts, such as `backend` or `run_id`) the keys
 above still describe ALL synthetic posts pooled, and one more key, `by_model`, maps each value of that
-column to a block of the same five keys computed on that value's posts alone. Readers of the pooled
+column to a block of the same keys computed on that value's posts alone. Readers of the pooled
 layout keep working, and every model is compared against the same real posts and the same baseline.
 Everything is JSON-ready: floats, ints, strings, booleans and None (an undefined value), never NaN.
 """
@@ -33,7 +37,8 @@ from synth.jsonable import json_ready
 from synth.metrics.reference import Reference, fit_reference
 from synth.schema import MODEL, PLATFORM, SOURCE, TEXT, count_by_value
 
-SECTIONS: tuple[str, ...] = ("lexical", "semantic", "multiplatform", "privacy", "meta")
+SECTIONS: tuple[str, ...] = ("lexical", "semantic", "multiplatform", "privacy", "affect", "diversity", "utility",
+                             "detector", "meta")
 MISSING_VALUE = "(none)"
 T = TypeVar("T")
 
@@ -107,10 +112,13 @@ class _Context:
         self.real_vectors: np.ndarray = reference.vectors if reference.vectors is not None else np.zeros((0, 0))
 
     def block(self, synthetic: pd.DataFrame, synthetic_vectors: np.ndarray, timings: dict[str, float]) -> dict:
+        from synth.metrics.affect import compare_affect
+        from synth.metrics.diversity import compare_diversity
         from synth.metrics.lexical import compare_lexical, lexical_features
         from synth.metrics.multiplatform import compare_multiplatform
         from synth.metrics.privacy import privacy_report
         from synth.metrics.semantic import compare_semantic
+        from synth.metrics.utility import compare_utility, detector
 
         real, seed, reference = self.real, self.seed, self.reference
         block: dict[str, Any] = {}
@@ -129,6 +137,20 @@ class _Context:
         block["privacy"] = _timed(timings, "privacy", lambda: privacy_report(
             real, synthetic, example_ids=self.example_ids, embeddings=(self.real_vectors, synthetic_vectors),
             seed=seed,
+        ))
+        block["affect"] = _timed(timings, "affect", lambda: compare_affect(
+            real, synthetic, seed=seed, reference=reference,
+        ))
+        block["diversity"] = _timed(timings, "diversity", lambda: compare_diversity(
+            real, synthetic, seed=seed, real_embeddings=self.real_vectors, synthetic_embeddings=synthetic_vectors,
+            reference=reference,
+        ))
+        embeddings = {"real_embeddings": self.real_vectors, "synthetic_embeddings": synthetic_vectors}
+        block["utility"] = _timed(timings, "utility", lambda: compare_utility(
+            real, synthetic, **embeddings, seed=seed, reference=reference,
+        ))
+        block["detector"] = _timed(timings, "detector", lambda: detector(
+            real, synthetic, **embeddings, seed=seed, reference=reference,
         ))
         block["meta"] = {
             "counts": {"real": _counts(real), "synthetic": _counts(synthetic)},
