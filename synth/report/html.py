@@ -41,7 +41,10 @@ from synth.schema import MODEL, PLATFORM, TEXT
 
 SECTIONS: tuple[str, ...] = ("summary", "configuration", "leaderboard", "metrics", "figures", "samples",
                              "definitions")
-METRIC_SECTIONS: tuple[str, ...] = ("lexical", "semantic", "multiplatform", "privacy")
+METRIC_SECTIONS: tuple[str, ...] = ("lexical", "semantic", "multiplatform", "privacy", "affect", "diversity",
+                                    "utility", "detector")
+# Sections whose first level is the group ("all" or a platform).
+BY_PLATFORM_SECTIONS: frozenset[str] = frozenset(["lexical", "semantic", "affect", "diversity", "detector"])
 # Modules whose DEFINITIONS the report and the definitions page show, in this order.
 DEFINITION_MODULES: dict[str, str] = {
     "Leaderboard score": "synth.metrics.leaderboard",
@@ -49,9 +52,12 @@ DEFINITION_MODULES: dict[str, str] = {
     "Semantic": "synth.metrics.semantic",
     "Multi-platform": "synth.metrics.multiplatform",
     "Privacy and quality": "synth.metrics.privacy",
+    "Affect and offensiveness": "synth.metrics.affect",
+    "Diversity": "synth.metrics.diversity",
+    "Utility and detector": "synth.metrics.utility",
     "Scorecard": "synth.metrics.scorecard",
 }
-SIDES: tuple[str, ...] = ("real", "synthetic", "baseline")
+SIDES: tuple[str, ...] = ("real", "synthetic", "baseline", "baseline_std")
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 TEMPLATE_NAME = "report.html.j2"  # in synth/report/templates/
 
@@ -247,7 +253,7 @@ def build_report(
         "leaderboard": leaderboard,
         "cells": _leaderboard_rows(leaderboard),
         "metric_tables": {
-            section: flatten_metrics(metrics[section], by_platform=section in ("lexical", "semantic"))
+            section: flatten_metrics(metrics[section], by_platform=section in BY_PLATFORM_SECTIONS)
             .to_dict("records")
             for section in METRIC_SECTIONS if isinstance(metrics.get(section), Mapping)
         },
@@ -307,11 +313,20 @@ def _scorecards(lexical: Any) -> dict[str, list[dict[str, str]]]:
         if isinstance(metrics, Mapping):
             card = scorecard(metrics)
             cards[str(group)] = [
-                {"label": row.label, "real": _cell(row.real), "synthetic": _cell(row.synthetic),
-                 "baseline": _cell(row.baseline), "ratio": _cell(row.ratio), "rating": row.rating}
+                {"label": row.label, "real": _shown(row.real, row.unit), "synthetic": _shown(row.synthetic, row.unit),
+                 "baseline": _shown(row.baseline, row.unit) + (f" ± {_shown(row.baseline_std, row.unit)}"
+                                                               if row.baseline_std is not None else ""),
+                 "ratio": _cell(row.ratio), "rating": row.rating, "note": row.note}
                 for row in card.itertuples()
             ]
     return cards
+
+
+def _shown(value: Any, unit: str) -> str:
+    """A scorecard value as text: shares (0-1) in percent, other values as `_cell` writes them."""
+    if unit == "share" and isinstance(value, (int, float)) and not isinstance(value, bool) and not math.isnan(value):
+        return f"{100 * value:.1f}%"
+    return _cell(value)
 
 
 def _per_value_scorecards(metrics: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
