@@ -18,6 +18,7 @@ PAGES = {
     "Compare": [
         st.Page("pages/embeddings.py", title="Embeddings", icon=":material/scatter_plot:"),
         st.Page("pages/lexical.py", title="Lexical", icon=":material/text_fields:"),
+        st.Page("pages/affect.py", title="Affect and diversity", icon=":material/mood:"),
         st.Page("pages/leaderboard.py", title="Leaderboard", icon=":material/leaderboard:"),
         st.Page("pages/report.py", title="Report and export", icon=":material/download:"),
         st.Page("pages/definitions.py", title="Metric definitions", icon=":material/menu_book:"),

@@ -60,6 +60,22 @@ DEFINITIONS: dict[str, str] = {
 }
 
 
+# For `synth.metrics.scorecard.scorecard(group, AFFECT_SCORECARD, AFFECT_SHARES)`.
+AFFECT_SCORECARD: dict[str, tuple[str, str]] = {
+    "sentiment_compound_mean": ("Mean sentiment (VADER compound)", "set"),
+    "sentiment_positive_share": ("Positive posts", "set"),
+    "sentiment_negative_share": ("Negative posts", "set"),
+    "sentiment_ks": ("Sentiment distribution (KS)", "distance"),
+    "emotion_jsd": ("Emotion mix (JSD)", "distance"),
+    **{f"emotion_{emotion}_share": (f"Emotion words: {emotion}", "set") for emotion in EMOTIONS},
+    "offensive_rate": ("Offensive posts", "set"),
+}
+AFFECT_SHARES: frozenset[str] = frozenset(
+    ["sentiment_positive_share", "sentiment_negative_share", "offensive_rate",
+     *(f"emotion_{emotion}_share" for emotion in EMOTIONS)]
+)
+
+
 def affect_features(posts: pd.DataFrame | pd.Series) -> pd.DataFrame:
     """Per-post affect: `compound` (VADER), one count column per emotion of EMOTIONS (NRC words carrying it),
     `emotion_words` (words found in the lexicon) and `offensive` (alt-profanity-check's probability).

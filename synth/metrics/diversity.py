@@ -50,6 +50,19 @@ DEFINITIONS: dict[str, str] = {
 }
 
 
+# For `synth.metrics.scorecard.scorecard(group, DIVERSITY_SCORECARD, DIVERSITY_SHARES)`.
+DIVERSITY_SCORECARD: dict[str, tuple[str, str]] = {
+    "distinct_1": ("Distinct words (distinct-1)", "set"),
+    "distinct_2": ("Distinct word pairs (distinct-2)", "set"),
+    "distinct_3": ("Distinct word triples (distinct-3)", "set"),
+    "self_bleu": ("Self-BLEU (lower is more varied)", "set"),
+    "compression_ratio": ("Compression ratio (higher is more repetitive)", "set"),
+    "within_cosine": ("Mean similarity within the set", "set"),
+    "repeated_share": ("Posts repeating another post", "set"),
+}
+DIVERSITY_SHARES: frozenset[str] = frozenset(["repeated_share"])
+
+
 def compare_diversity(real: pd.DataFrame, synthetic: pd.DataFrame, *, seed: int = 0,
                       real_embeddings: np.ndarray | None = None, synthetic_embeddings: np.ndarray | None = None,
                       reference: Reference | None = None) -> dict[str, dict[str, Any]]:

@@ -55,18 +55,25 @@ DEFINITIONS: dict[str, str] = {
 
 
 def compare_utility(
-    real: pd.DataFrame, synthetic: pd.DataFrame, *, real_embeddings: np.ndarray, synthetic_embeddings: np.ndarray,
-    seed: int = 0, reference: Reference | None = None,
+    real: pd.DataFrame, synthetic: pd.DataFrame, *, real_embeddings: np.ndarray | None = None,
+    synthetic_embeddings: np.ndarray | None = None, seed: int = 0, reference: Reference | None = None,
 ) -> dict[str, Any]:
     """TSTR beside TRTR for the platform and topic classifiers (see the module docstring and DEFINITIONS).
+
+    Without embeddings only the TF-IDF classifier runs (the embedding block says so).
 
     Returns:
         `{"platform": {"tfidf": {...}, "embedding": {...}} or {"note": why not}, "topic": the same}`, each
         classifier block holding the keys of DEFINITIONS from tstr_accuracy to utility_ratio (means over the
         splits; `_std` their spread), `labels` and `n_train`.
     """
-    real_vectors, _ = posts_and_vectors(real, real_embeddings, "real")
-    synthetic_vectors, _ = posts_and_vectors(synthetic, synthetic_embeddings, "synthetic")
+    if real_embeddings is None or synthetic_embeddings is None:
+        real_vectors, synthetic_vectors = np.zeros((len(real), 0)), np.zeros((len(synthetic), 0))
+        kinds: tuple[str, ...] = ("tfidf",)
+    else:
+        real_vectors, _ = posts_and_vectors(real, real_embeddings, "real")
+        synthetic_vectors, _ = posts_and_vectors(synthetic, synthetic_embeddings, "synthetic")
+        kinds = ("tfidf", "embedding")
     reference = fit_reference(real, seed=seed, reference=reference)
     texts = (post_texts(real).to_numpy(dtype=object), post_texts(synthetic).to_numpy(dtype=object))
     vectors = (real_vectors, synthetic_vectors)
@@ -81,8 +88,9 @@ def compare_utility(
         if len(shared) < 2:
             result[task] = {"note": f"fewer than two {column} values in both sets ({', '.join(shared) or 'none'})"}
             continue
-        result[task] = {kind: _tstr(kind, texts, vectors, labels, shared, reference.splits, seed)
-                        for kind in ("tfidf", "embedding")}
+        result[task] = {kind: _tstr(kind, texts, vectors, labels, shared, reference.splits, seed) for kind in kinds}
+        if "embedding" not in kinds:
+            result[task]["embedding"] = {"note": "no embeddings given"}
     return result
 
 
