@@ -191,6 +191,10 @@ def dataset_card(
         *[f"- `{name}`" for name in BUNDLE_FILES],
         *(["- `metrics.json`"] if metrics else []),
         "",
+        "In the CSV files, a text cell that a spreadsheet would run as a formula (one starting with `=`, `+`, "
+        "`-`, `@`, a tab or a carriage return) starts with an added `'` (OWASP's advice against CSV injection); "
+        "the JSON Lines and Parquet files keep every text exactly as written.",
+        "",
     ]
     return "\n".join(lines)
 
@@ -277,7 +281,7 @@ def bundle_bytes(
     Raises:
         InputError: no synthetic posts, or a run directory that holds no run.
     """
-    from synth.io import posts_to_bytes
+    from synth.io.write import csv_bytes, posts_to_bytes
 
     if synthetic.empty:
         raise InputError("no synthetic posts to export. Generate posts or load a synthetic file first.")
@@ -300,7 +304,7 @@ def bundle_bytes(
             bundle.writestr(f"{POSTS_STEM}.{file_format}", posts_to_bytes(synthetic, file_format))
         bundle.writestr("manifest.json", _json(manifest))
         bundle.writestr("prompts.jsonl", "".join(_json(row, indent=None) + "\n" for row in run_prompts(run_dirs)))
-        bundle.writestr("costs.csv", costs.to_csv(index=False))
+        bundle.writestr("costs.csv", csv_bytes(costs))
         bundle.writestr("report.html", report_html)
         bundle.writestr("DATASET_CARD.md", card)
         if metrics:

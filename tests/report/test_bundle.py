@@ -113,6 +113,20 @@ def test_secrets_never_reach_the_bundle() -> None:
     assert not any(secret.encode() in content for content in files.values())
 
 
+def test_bundle_csv_files_neutralise_formulas_and_the_card_says_so() -> None:
+    attack = '=HYPERLINK("http://evil.example","click")'
+    posts = pd.DataFrame({"post_id": ["a"], "platform": ["twitter"], "text": [attack], "source": ["synthetic"],
+                          "model": ["@SUM(1)"], "call_id": ["c1"], "input_tokens": [5], "output_tokens": [7]})
+    files = _unzip(bundle_bytes(posts, report_html=""))
+    csv = pd.read_csv(io.BytesIO(files["synthetic_posts.csv"]))
+    assert csv["text"].tolist() == [f"'{attack}"] and csv["model"].tolist() == ["'@SUM(1)"]
+    costs = pd.read_csv(io.BytesIO(files["costs.csv"]))
+    assert costs["model_spec"].tolist() == ["'@SUM(1)"] and costs["input_tokens"].tolist() == [5]
+    assert pd.read_json(io.BytesIO(files["synthetic_posts.jsonl"]), lines=True)["text"].tolist() == [attack]
+    assert pd.read_parquet(io.BytesIO(files["synthetic_posts.parquet"]))["text"].tolist() == [attack]
+    assert "OWASP" in files["DATASET_CARD.md"].decode()
+
+
 def test_card_escapes_markdown_in_user_text() -> None:
     posts = pd.DataFrame({"post_id": ["a"], "platform": ["twitter"], "text": ["hi"], "source": ["synthetic"],
                           "model": ["evil|model <img src=x>"]})
