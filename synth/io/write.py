@@ -28,9 +28,10 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     for column in frame.columns:
         values = frame[column]
-        if values.dtype != object and not isinstance(values.dtype, pd.StringDtype):
+        if not pd.api.types.is_string_dtype(values.dtype):  # object columns count as text here too
             continue
-        risky = values.map(lambda value: isinstance(value, str) and value.startswith(FORMULA_STARTS))
+        risky = pd.Series([isinstance(value, str) and value.startswith(FORMULA_STARTS) for value in values],
+                          index=values.index, dtype=bool)
         if risky.any():
             frame[column] = values.astype(object)
             frame.loc[risky, column] = FORMULA_GUARD + values[risky].astype(str)
