@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 
 import tests.generate.doubles  # noqa: F401  (registers the `double` test backend, as real backends register)
+from synth.backends.keys import scrub_json
 from synth.errors import InputError
 from synth.generate import GenerationConfig, ModelConfig, plan_run, run_generation
 from synth.metrics.leaderboard import build_leaderboard
-from synth.report.bundle import BUNDLE_FILES, bundle_bytes, dataset_card, run_costs, scrub_secrets, write_bundle
+from synth.report.bundle import BUNDLE_FILES, bundle_bytes, dataset_card, run_costs, write_bundle
 from synth.topics.model import TopicSpec
 
 TOPICS = (TopicSpec("t1", "coffee", ("espresso", "latte")), TopicSpec("t2", "trains", ("delay", "commute")))
@@ -102,12 +103,12 @@ def test_a_file_without_provenance_gives_an_empty_cost_log() -> None:
 
 def test_secrets_never_reach_the_bundle() -> None:
     secret = "sk-live-0123456789abcdefXYZ"
-    scrubbed = scrub_secrets({
+    scrubbed = scrub_json({
         "settings": {"api_key": secret, "base_url": "http://127.0.0.1:8080", "OPENAI_API_KEY": secret},
         "tokens": {"input": 3}, "note": f"failed with key {secret}", "list": [{"password": "p"}],
     })
     assert scrubbed == {"settings": {"base_url": "http://127.0.0.1:8080"}, "tokens": {"input": 3},
-                        "note": "failed with key [removed]", "list": [{}]}
+                        "note": "failed with key ***", "list": [{}]}
     posts = pd.DataFrame({"post_id": ["a"], "platform": ["twitter"], "text": ["hi"], "source": ["synthetic"]})
     files = _unzip(bundle_bytes(posts, report_html="", metrics={"meta": {"api_key": secret, "error": secret}}))
     assert not any(secret.encode() in content for content in files.values())
