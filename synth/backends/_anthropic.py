@@ -15,7 +15,7 @@ import httpx2
 from synth.backends import _sdk
 from synth.backends._cloud import CloudBackend
 from synth.backends.base import BackendError, Completion, Request
-from synth.backends.keys import require_key, scrub
+from synth.backends.keys import compatible_key_variable, find_compatible_key, require_key, scrub
 from synth.backends.registry import register
 
 KEY_VARIABLE = "ANTHROPIC_API_KEY"
@@ -39,7 +39,9 @@ class AnthropicBackend(CloudBackend):
 
     Args:
         model: the model name, free text (e.g. `claude-haiku-4-5`).
-        api_key: wins over `ANTHROPIC_API_KEY`.
+        api_key: wins over `ANTHROPIC_API_KEY`; a gateway at `base_url` gets this key or
+            `ANTHROPIC_COMPATIBLE_API_KEY`, never `ANTHROPIC_API_KEY` (unless the base URL is
+            `ANTHROPIC_BASE_URL` from the environment).
         base_url: a proxy or gateway; else `ANTHROPIC_BASE_URL`, else Anthropic.
         timeout: seconds allowed for each attempt.
         max_retries: the SDK's retries of 408/409/429/5xx and connection errors (0 turns them off).
@@ -74,7 +76,12 @@ class AnthropicBackend(CloudBackend):
             model=model, max_context=max_context, base_url=base_url, timeout=timeout, max_retries=max_retries,
             http_client=http_client,
         )
-        self._key = require_key(KEY_VARIABLE, api_key, backend="anthropic")
+        if self._uses_own_server():
+            self._key = require_key(KEY_VARIABLE, api_key, backend="anthropic")
+        else:  # a gateway: never Anthropic's own key unless its URL came from the environment beside it
+            self._key = find_compatible_key(KEY_VARIABLE, api_key, url_from_environment=base_url is None)
+            if self._key is None:
+                self._key = require_key(compatible_key_variable(KEY_VARIABLE), None, backend="anthropic gateway")
         self.takes_sampling = False  # the SDK's Messages API has no temperature or top_p
 
     def _make_client(self) -> anthropic.AsyncAnthropic:
@@ -131,14 +138,17 @@ class AnthropicBackend(CloudBackend):
             version = getattr(response, "model", None)
             stop_reason = getattr(response, "stop_reason", None)
         except (AttributeError, TypeError, KeyError) as error:
-            raise _sdk.malformed("anthropic", f"{type(error).__name__}: {error}", self._key) from None
+            raise _sdk.malformed("anthropic", f"{type(error).__name__}: {error}", self._secrets) from None
         if (not all(isinstance(text, str) for text in texts) or not isinstance(input_tokens, int)
                 or not isinstance(output_tokens, int)):
             raise _sdk.malformed(
-                "anthropic", f"no text or token counts in {scrub(repr(response), self._key)[:300]}", self._key
+                "anthropic", f"no text or token counts in {scrub(repr(response), *self._secrets)[:300]}",
+                self._secrets,
             )
+        text = "".join(texts)
+        self._refuse_echoed_secrets(text)
         return Completion(
-            text="".join(texts),
+            text=text,
             input_tokens=input_tokens,
             output_tokens=output_tokens,
             model=self.model,

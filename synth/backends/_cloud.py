@@ -7,12 +7,13 @@ import asyncio
 from abc import abstractmethod
 from types import ModuleType
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import httpx2
 
 from synth.backends import _sdk
 from synth.backends.base import Backend, BackendError
-from synth.backends.keys import Secret
+from synth.backends.keys import Secret, reveals, url_password
 
 
 class CloudBackend(Backend):
@@ -45,6 +46,7 @@ class CloudBackend(Backend):
         self.model_version: str | None = None  # from the last answer: the exact model that ran
         self.takes_sampling = True  # False where the provider refuses temperature/top_p for this model
         self._key: Secret | None = None
+        self._url_password = url_password(self.base_url)
         self._http_client = http_client
         self._client: Any = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
@@ -82,10 +84,29 @@ class CloudBackend(Backend):
             self._client_loop = loop
         return self._client
 
+    @property
+    def _secrets(self) -> tuple[Secret | None, ...]:
+        """What no message, record or post may show: the key and the base URL's password."""
+        return (self._key, self._url_password)
+
+    def _uses_own_server(self) -> bool:
+        """True when calls go to the provider's own host (no base URL, or one on the default URL's host)."""
+        return self.base_url is None or urlsplit(self.base_url).hostname == urlsplit(self.default_url).hostname
+
+    def _refuse_echoed_secrets(self, text: str) -> None:
+        """Fail the call (not the run) when the answer repeats the key or the URL's password: it is dropped
+        rather than kept as a post, and the message says so without showing it."""
+        if reveals(text, *self._secrets):
+            raise BackendError(
+                f"{self.name} answered with text that contains the API key (or the base URL's password); the "
+                "answer was discarded so it is never saved as a post. Rotate the key if the server is not yours",
+                fatal=False, kind="secret_echo",
+            )
+
     def _backend_error(self, error: Exception) -> BackendError | None:
         """The BackendError for what the SDK raised, or None when it is not an SDK failure (a bug)."""
         return _sdk.map_sdk_error(
-            error, sdk=self.sdk, provider=self.name, model=self.model, key=self._key,
+            error, sdk=self.sdk, provider=self.name, model=self.model, secrets=self._secrets,
             key_variable=self.needs_key or "", where=self.public_base_url, timeout=self.timeout,
             max_retries=self.max_retries,
         )

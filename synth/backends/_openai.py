@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from types import ModuleType
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 import httpx2
 import openai
@@ -19,7 +18,7 @@ import openai
 from synth.backends import _sdk
 from synth.backends._cloud import CloudBackend
 from synth.backends.base import BackendError, Completion, GenerationOptions, Request
-from synth.backends.keys import find_key, require_key, scrub
+from synth.backends.keys import find_compatible_key, require_key, scrub
 from synth.backends.registry import register
 
 KEY_VARIABLE = "OPENAI_API_KEY"
@@ -54,7 +53,9 @@ class OpenAIBackend(CloudBackend):
 
     Args:
         model: the model name, free text (e.g. `gpt-4o-mini`, or whatever a compatible server serves).
-        api_key: wins over `OPENAI_API_KEY`; not needed when `base_url` points at a compatible server.
+        api_key: wins over `OPENAI_API_KEY`; not needed when `base_url` points at a compatible server, which
+            gets this key or `OPENAI_COMPATIBLE_API_KEY`, never `OPENAI_API_KEY` (unless the base URL is
+            `OPENAI_BASE_URL` from the environment).
         base_url: a compatible server, e.g. `http://127.0.0.1:8080/v1`; else `OPENAI_BASE_URL`, else OpenAI.
         timeout: seconds allowed for each attempt.
         max_retries: the SDK's retries of 408/409/429/5xx and connection errors (0 turns them off).
@@ -92,10 +93,10 @@ class OpenAIBackend(CloudBackend):
         )
         # OpenAI itself (no base_url, or its own URL given) needs a key and differs from compatible servers:
         # chat models only (bar a few instruct models), and max_completion_tokens instead of max_tokens.
-        self._is_openai = self.base_url is None or urlsplit(self.base_url).hostname == "api.openai.com"
+        self._is_openai = self._uses_own_server()
         self._key = (
             require_key(KEY_VARIABLE, api_key, backend="openai") if self._is_openai
-            else find_key(KEY_VARIABLE, api_key)
+            else find_compatible_key(KEY_VARIABLE, api_key, url_from_environment=base_url is None)
         )
         self.supports_completion = not self._is_openai or model in COMPLETION_MODELS
         # OpenAI's reasoning models refuse temperature and top_p; they are left out for them.
@@ -165,11 +166,12 @@ class OpenAIBackend(CloudBackend):
             version = getattr(response, "model", None)
             finish_reason = choice.finish_reason
         except (AttributeError, IndexError, TypeError, KeyError) as error:
-            raise _sdk.malformed("openai", f"{type(error).__name__}: {error}", self._key) from None
+            raise _sdk.malformed("openai", f"{type(error).__name__}: {error}", self._secrets) from None
         if not isinstance(text, str) or not isinstance(input_tokens, int) or not isinstance(output_tokens, int):
             raise _sdk.malformed(
-                "openai", f"no text or token counts in {scrub(repr(response), self._key)[:300]}", self._key
+                "openai", f"no text or token counts in {scrub(repr(response), *self._secrets)[:300]}", self._secrets
             )
+        self._refuse_echoed_secrets(text)
         return Completion(
             text=text,
             input_tokens=input_tokens,

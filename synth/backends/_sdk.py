@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import NamedTuple
@@ -72,7 +73,7 @@ def map_sdk_error(
     sdk: ModuleType,
     provider: str,
     model: str,
-    key: Secret | None,
+    secrets: Sequence[Secret | None],
     key_variable: str,
     where: str,
     timeout: float,
@@ -85,7 +86,7 @@ def map_sdk_error(
         sdk: the `openai` or `anthropic` module (their error classes have the same names).
         provider: name for messages, e.g. "openai".
         model: the model asked for, named in not-found messages.
-        key: the key in use, scrubbed from every message.
+        secrets: the key in use and the base URL's password, scrubbed from every message.
         key_variable: the variable the key comes from, named in auth messages.
         where: the public base URL, named in not-found and connection messages.
         timeout, max_retries: the client settings, named in timeout messages.
@@ -99,10 +100,10 @@ def map_sdk_error(
     elif isinstance(error, sdk.APIConnectionError):
         failure = _connection_failure(error, client)
     elif isinstance(error, sdk.APIResponseValidationError | json.JSONDecodeError):
-        return malformed(provider, f"{type(error).__name__}: {error}", key)
+        return malformed(provider, f"{type(error).__name__}: {error}", secrets)
     else:
         return None
-    return _error(failure.message, key, fatal=failure.fatal, kind=failure.kind)
+    return _error(failure.message, secrets, fatal=failure.fatal, kind=failure.kind)
 
 
 @dataclass(frozen=True)
@@ -170,10 +171,11 @@ def _connection_failure(error: Exception, client: _Client) -> _Failure:
     )
 
 
-def malformed(provider: str, detail: str, key: Secret | None) -> BackendError:
+def malformed(provider: str, detail: str, secrets: Sequence[Secret | None]) -> BackendError:
     """The non-fatal error for an answer that is not a usable completion."""
+    detail = scrub(detail, *secrets)  # before the cut, so no half of a secret survives it
     detail = detail if len(detail) <= MAX_MESSAGE_CHARS else detail[:MAX_MESSAGE_CHARS] + "..."
-    return _error(f"{provider} sent a malformed answer: {detail}", key, fatal=False, kind="malformed")
+    return _error(f"{provider} sent a malformed answer: {detail}", secrets, fatal=False, kind="malformed")
 
 
 def _provider_message(error: Exception) -> str:
@@ -199,5 +201,5 @@ def _body_message(error: Exception) -> str:
     return str(getattr(error, "message", "") or error)
 
 
-def _error(message: str, key: Secret | None, *, fatal: bool, kind: str) -> BackendError:
-    return BackendError(scrub(message, key), fatal=fatal, kind=kind)
+def _error(message: str, secrets: Sequence[Secret | None], *, fatal: bool, kind: str) -> BackendError:
+    return BackendError(scrub(message, *secrets), fatal=fatal, kind=kind)

@@ -6,15 +6,25 @@ Lookup order (first match wins):
 2. the environment variable (`OPENAI_API_KEY`, `ANTHROPIC_API_KEY`); Streamlit copies the root keys of
    `.streamlit/secrets.toml` into the environment, so that file fills it for the app.
 
+A provider's key goes only to the provider's own host: a server at another base URL gets the `api_key`
+argument or `OPENAI_COMPATIBLE_API_KEY` / `ANTHROPIC_COMPATIBLE_API_KEY` (see `find_compatible_key`).
+
+`scrub` and `scrub_json` are the one home of scrubbing: everything a provider says (error messages,
+malformed answers) and everything recorded or exported passes through them.
+
 We never write a key anywhere: it lives in memory inside a `Secret` and is handed to the provider's SDK.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from synth.backends.registry import get_backend_class, parse_model_spec
 from synth.errors import ConfigError, SynthError
@@ -25,6 +35,20 @@ MASK = "***"
 # Shapes of provider keys, scrubbed from provider messages even when they are not our key
 # (OpenAI echoes a partly masked key in its 401 message).
 _KEY_PATTERN = re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_\-*.]{5,}[A-Za-z0-9_*]")
+# A bearer token in an echoed header, whatever its shape.
+_BEARER = re.compile(r"(\bBearer\s+)[A-Za-z0-9._~+/=\-]{8,}")
+# user:password@ (or token@) in any URL inside a text.
+_URL_CREDENTIALS = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]*://)[^/\s@]+@")
+# Names of settings, JSON keys and query parameters that hold credentials (not "tokens", which counts them).
+SECRET_NAME = re.compile(
+    r"api[_-]?key|secret|password|passwd|authori[sz]ation|bearer|access[_-]?token|^token$|^key$|^sig(nature)?$",
+    re.IGNORECASE,
+)
+# An elided echo of a key: its first characters, dots or stars, its last characters.
+_ELIDED = re.compile(r"(?P<head>[\w\-]{3,})(?:[.*…•]{2,}|…)(?P<tail>[\w\-]{3,})")
+# The shortest run of a secret's characters that counts as a trace of it.
+MIN_FRAGMENT = 8
+_FRAGMENT_PATTERNS: dict[str, re.Pattern[str]] = {}
 
 
 class Secret:
@@ -75,6 +99,24 @@ def key_variables(specs: list[str]) -> list[str]:
     return needed
 
 
+def compatible_key_variable(variable: str) -> str:
+    """The variable holding the key for a compatible server or gateway at a base URL, e.g.
+    `OPENAI_COMPATIBLE_API_KEY` beside `OPENAI_API_KEY`."""
+    return variable.removesuffix("_API_KEY") + "_COMPATIBLE_API_KEY"
+
+
+def find_compatible_key(variable: str, explicit: str | None, *, url_from_environment: bool) -> Secret | None:
+    """The key to send to a server at a base URL other than the provider's own host, so that a provider's
+    key never goes to someone else's server.
+
+    Such a server gets the explicit key, else the key named for compatible servers
+    (`compatible_key_variable`); it gets `variable` (e.g. `OPENAI_API_KEY`) only when the base URL itself
+    came from the environment (`OPENAI_BASE_URL`), where the user set the two side by side as the SDKs
+    document. None when there is no such key.
+    """
+    return find_key(variable if url_from_environment else compatible_key_variable(variable), explicit)
+
+
 def require_key(variable: str, explicit: str | None = None, *, backend: str) -> Secret:
     """Like `find_key`, but a missing key is a ConfigError that says where to put it."""
     key = find_key(variable, explicit)
@@ -87,11 +129,129 @@ def require_key(variable: str, explicit: str | None = None, *, backend: str) -> 
 
 
 def scrub(text: str, *secrets: Secret | None) -> str:
-    """`text` with the given secrets and anything shaped like a provider key replaced by ***."""
+    """`text` with every trace of the given secrets, URL credentials and key-shaped text replaced by ***.
+
+    A secret is found by value, not by shape: the whole value, any run of 8 or more of its characters (an
+    echo such as `abcd1234...wxyz` keeps the first 8), and the same in its simple encodings (reversed,
+    base64 at each byte offset, as in a Basic auth header, URL-safe base64, hex, percent-encoding).
+    """
+    text = _URL_CREDENTIALS.sub(r"\1***@", text)
     for secret in secrets:
         if secret is not None and secret.reveal():
-            text = text.replace(secret.reveal(), MASK)
+            text = _mask_elided(text, secret.reveal())
+            text = _mask_runs(text, _fragment_pattern(secret.reveal()))
+    text = _BEARER.sub(r"\1" + MASK, text)
     return _KEY_PATTERN.sub(MASK, text)
+
+
+def reveals(text: str, *secrets: Secret | None) -> bool:
+    """True when `text` holds a trace of one of `secrets` that `scrub` would mask."""
+    return any(
+        secret is not None and secret.reveal() and (
+            _fragment_pattern(secret.reveal()).search(text) or _mask_elided(text, secret.reveal()) != text
+        )
+        for secret in secrets
+    )
+
+
+def scrub_json(value: Any, *secrets: Secret | None) -> Any:
+    """A copy of a JSON-like value to record or export: credential-named keys (`api_key`, `password`...)
+    dropped, every string passed through `scrub`."""
+    if isinstance(value, Mapping):
+        return {k: scrub_json(v, *secrets) for k, v in value.items() if not SECRET_NAME.search(str(k))}
+    if isinstance(value, list | tuple):
+        return [scrub_json(v, *secrets) for v in value]
+    if isinstance(value, str):
+        return scrub(value, *secrets)
+    return value
+
+
+def strip_url_credentials(url: str) -> str:
+    """`url` without its user:password and without query parameters named like credentials (`key`,
+    `token`...); other parts are kept, so the URL still names the same server and options."""
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    secret_query = any(SECRET_NAME.search(name) for name, _ in pairs)
+    if not parts.scheme or not parts.hostname or not (parts.username or parts.password or secret_query):
+        return url
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    query = urlencode([(name, value) for name, value in pairs if not SECRET_NAME.search(name)])
+    return urlunsplit((parts.scheme, host, parts.path, query, parts.fragment))
+
+
+def url_password(url: str | None) -> Secret | None:
+    """The password (or lone user name, often a token) in `url`, to scrub from what a server says."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    credential = parts.password or parts.username
+    return Secret(credential) if credential else None
+
+
+def _fragment_pattern(value: str) -> re.Pattern[str]:
+    """A regex matching every run of MIN_FRAGMENT characters of `value` or of one of its encodings (a
+    lookahead, so overlapping runs are all found and `_mask_runs` can join them)."""
+    cached = _FRAGMENT_PATTERNS.get(value)
+    if cached is not None:
+        return cached
+    grams: set[str] = set()
+    for variant in _encodings(value):
+        if len(variant) < MIN_FRAGMENT:
+            grams.add(variant)
+        grams.update(variant[i:i + MIN_FRAGMENT] for i in range(len(variant) - MIN_FRAGMENT + 1))
+    alternatives = "|".join(re.escape(gram) for gram in sorted(grams, key=len, reverse=True) if gram)
+    pattern = re.compile(f"(?=({alternatives}))")
+    if len(_FRAGMENT_PATTERNS) < 64:
+        _FRAGMENT_PATTERNS[value] = pattern
+    return pattern
+
+
+def _encodings(value: str) -> list[str]:
+    """`value` as it may be echoed: itself, reversed, base64 (at each of the three byte offsets, so the key
+    is found inside a longer encoded string such as `user:key`), URL-safe base64, hex, percent-encoded."""
+    raw = value.encode("utf-8")
+    variants = [value, value[::-1], raw.hex(), raw.hex().upper(), quote(value, safe="")]
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + raw).decode("ascii")
+        # Keep the 4-character groups made of the value's bytes only: not the first when it mixes in the
+        # offset bytes, nor a padded last one, whose characters depend on what follows the value.
+        start = 4 if offset else 0
+        end = len(encoded) if (offset + len(raw)) % 3 == 0 else len(encoded) - 4
+        middle = encoded[start:end]
+        variants += [middle, middle.replace("+", "-").replace("/", "_")]
+    return [variant for variant in variants if len(variant) >= MIN_FRAGMENT or variant == value]
+
+
+def _mask_elided(text: str, value: str) -> str:
+    """`text` with elided echoes of `value` (its start, dots or stars, its end: `abcd...wxyz`) masked."""
+
+    def mask(match: re.Match[str]) -> str:
+        head, tail = match.group("head"), match.group("tail")
+        return MASK if value.startswith(head) and value.endswith(tail) else match.group(0)
+
+    return _ELIDED.sub(mask, text)
+
+
+def _mask_runs(text: str, pattern: re.Pattern[str]) -> str:
+    """`text` with every character covered by a match of `pattern` (a lookahead with one group) masked,
+    each joined run of covered characters becoming one ***."""
+    covered = bytearray(len(text))
+    for match in pattern.finditer(text):
+        covered[match.start(1):match.end(1)] = b"\1" * (match.end(1) - match.start(1))
+    if not any(covered):
+        return text
+    pieces, index = [], 0
+    while index < len(text):
+        if covered[index]:
+            while index < len(text) and covered[index]:
+                index += 1
+            pieces.append(MASK)
+        else:
+            pieces.append(text[index])
+            index += 1
+    return "".join(pieces)
 
 
 def load_secrets_into_environment(path: str | Path = SECRETS_FILE) -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from synth.backends.base import Backend, GenerationOptions
+from synth.backends.keys import strip_url_credentials
 from synth.backends.registry import parse_model_spec
 from synth.errors import ConfigError
 from synth.platforms import normalise_platform
@@ -62,8 +63,12 @@ class ModelConfig:
         return 1 if self.backend_name == "local" else 8
 
     def public_settings(self) -> dict[str, Any]:
-        """The settings safe to save and show: credential-like keys removed."""
-        return {name: value for name, value in self.settings.items() if not _SECRET_NAME.search(name)}
+        """The settings safe to save and show: credential-like keys removed, and URLs (`base_url`) without
+        user:password or credential query parameters."""
+        return {
+            name: strip_url_credentials(value) if isinstance(value, str) else value
+            for name, value in self.settings.items() if not _SECRET_NAME.search(name)
+        }
 
 
 def base_url_settings(spec: str, base_url: str | None) -> dict[str, Any]:

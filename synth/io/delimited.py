@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -14,6 +15,8 @@ from synth.io.limits import MAX_ROWS
 from synth.io.parsed import Parsed, shorten
 
 _DELIMITERS = (",", "\t", ";", "|")
+# What each of pyarrow's reader threads parses at once; a row longer than this makes the file read whole.
+BLOCK_BYTES = 4 << 20
 _DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 
 
@@ -38,10 +41,10 @@ def read_delimited(data: bytes, name: str, *, tab_separated: bool = False) -> Pa
         bad_rows.append(f"{row.actual_columns} fields instead of {row.expected_columns}: {shorten(row.text)}")
         return "skip"
 
-    try:
-        table = pa_csv.read_csv(
+    def parse(block_size: int) -> pa.Table:
+        return pa_csv.read_csv(
             io.BytesIO(payload),
-            read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1, block_size=4 << 20),
+            read_options=pa_csv.ReadOptions(column_names=header, skip_rows=1, block_size=block_size),
             parse_options=pa_csv.ParseOptions(
                 delimiter=delimiter, newlines_in_values=True, invalid_row_handler=skip_bad_row
             ),
@@ -51,6 +54,17 @@ def read_delimited(data: bytes, name: str, *, tab_separated: bool = False) -> Pa
                 quoted_strings_can_be_null=True,
             ),
         )
+
+    try:
+        try:
+            table = parse(BLOCK_BYTES)
+        except pa.ArrowInvalid as error:
+            # A row longer than a block (one huge cell, or an unclosed quote) cannot be split between the
+            # reader's threads: read the file as one block, so the row is read and reported as over-long.
+            if "straddling" not in str(error) and "straddles" not in str(error):
+                raise
+            bad_rows.clear()
+            table = parse(len(payload) + 1)
     except (pa.ArrowInvalid, pa.ArrowException) as error:
         raise InputError(
             f"{name}: cannot be read as {_DELIMITER_NAMES[delimiter]}-separated text ({error}). "
@@ -97,7 +111,13 @@ def _read_header(text: str, delimiter: str, name: str) -> list[str]:
         raw = next(csv.reader(io.StringIO(text[:1_000_000]), delimiter=delimiter))
     except (StopIteration, csv.Error) as error:
         raise InputError(f"{name}: no header line could be read ({error}). Add a header row.") from None
-    names = [column.strip() or f"column_{index + 1}" for index, column in enumerate(raw)]
+    return unique_column_names(raw)
+
+
+def unique_column_names(raw: Sequence[object]) -> list[str]:
+    """Column names from a header row: blank ones named `column_N`, repeated ones numbered `name_2`..."""
+    names = [str(column).strip() if column is not None else "" for column in raw]
+    names = [column or f"column_{index + 1}" for index, column in enumerate(names)]
     seen: dict[str, int] = {}
     unique = []
     for column in names:
@@ -106,10 +126,12 @@ def _read_header(text: str, delimiter: str, name: str) -> list[str]:
     return unique
 
 
-def too_many_rows(name: str, rows: int) -> str:
-    """The message refusing a file over the row limit (shared by every format)."""
+def too_many_rows(name: str, rows: int, *, at_least: bool = False) -> str:
+    """The message refusing a file over the row limit (shared by every format); `at_least` when reading
+    stopped at `rows`, before the end of the file."""
+    counted = f"at least {rows:,}" if at_least else f"{rows:,}"
     return (
-        f"{name}: {rows:,} rows is over the limit of {MAX_ROWS:,} rows per file, which keeps the app "
+        f"{name}: {counted} rows is over the limit of {MAX_ROWS:,} rows per file, which keeps the app "
         "responsive. Split the file, or take a random sample (e.g. pandas `df.sample(n=500_000)`), and upload that."
     )
 

@@ -9,7 +9,8 @@ Strategies (the `strategy` argument of `render_prompt`, registered in `STRATEGY_
 - `completion`: a few-shot continuation prompt for base models, posts separated by `### Post N` lines.
 
 Real posts are data: they sit between `<post>` and `</post>` (or after a `### Post N` line), and any
-delimiter-like text inside them is neutralised so a post cannot close its own block.
+delimiter-like text inside them, look-alikes included, is neutralised so a post cannot close its own block;
+topic labels and keywords, often taken from the data, are made one short plain line (`synth.prompts.escape`).
 Real posts carry their topic id in the `topic` column (`synth.schema.TOPIC`). Answers in these formats
 (one post, a numbered list, `### Post N` blocks) are split by `synth.generate.parsing.parse_posts`.
 """
@@ -30,6 +31,7 @@ from synth import schema
 from synth.backends.base import GenerationOptions, Message, Request
 from synth.errors import ConfigError, InputError
 from synth.platforms import Platform, get_platform
+from synth.prompts.escape import chat_safe, completion_safe, safe_topic
 from synth.prompts.style import StyleProfile, pct, style_profile, topic_mask
 from synth.topics.model import TopicSpec
 
@@ -102,8 +104,6 @@ FORMAT_MANY = (
     "and nothing else."
 )
 
-_DELIMITER_RE = re.compile(r"<\s*/?\s*post\s*>", re.IGNORECASE)
-_COMPLETION_MARK_RE = re.compile(r"^\s*#{3,}", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -227,7 +227,7 @@ def _render_completion(cell: PromptCell) -> Request:
         platform=cell.platform.label, label=cell.topic.label, keywords=cell.keywords
     )
     for number, text in enumerate(examples[schema.TEXT], start=1):
-        prompt += COMPLETION_POST_TEMPLATE.format(number=number, text=_completion_safe(_clip(text)))
+        prompt += COMPLETION_POST_TEMPLATE.format(number=number, text=completion_safe(_clip(text)))
     prompt += f"\n### Post {len(examples) + 1}\n"
     # One post: stop at the next post's header. Several: stop after the last one asked for.
     stop = COMPLETION_BOUNDARY if n_posts == 1 else f"\n### Post {len(examples) + n_posts + 1}"
@@ -293,7 +293,8 @@ def render_prompt(
         platform_posts = _platform_posts(real_posts, platform_info.name, platform_info.label)
         examples, fallback = sample_examples(platform_posts, topic.topic_id, k=k, seed=seed)
         params |= {"k": k, "fallback_examples": fallback, "max_example_chars": MAX_EXAMPLE_CHARS}
-    cell = PromptCell(topic, platform_info, n_posts, options, platform_posts, examples, fallback)
+    # The label and keywords often come from the data: one short plain line each (synth.prompts.escape).
+    cell = PromptCell(safe_topic(topic), platform_info, n_posts, options, platform_posts, examples, fallback)
     request = spec.render(cell)
     params |= spec.params
     return RenderedPrompt(
@@ -398,7 +399,7 @@ def _chat_request(user: str, options: GenerationOptions) -> Request:
 
 
 def _chat_examples(examples: pd.DataFrame) -> str:
-    return "\n".join(f"<post>\n{_chat_safe(_clip(text))}\n</post>" for text in examples[schema.TEXT])
+    return "\n".join(f"<post>\n{chat_safe(_clip(text))}\n</post>" for text in examples[schema.TEXT])
 
 
 def _topic_examples(examples: pd.DataFrame, fallback: int, platform_label: str) -> str:
@@ -411,16 +412,6 @@ def _topic_examples(examples: pd.DataFrame, fallback: int, platform_label: str) 
 def _clip(text: object) -> str:
     text = str(text).strip()
     return text if len(text) <= MAX_EXAMPLE_CHARS else text[: MAX_EXAMPLE_CHARS - 1].rstrip() + "…"
-
-
-def _chat_safe(text: str) -> str:
-    # A real post cannot open or close a <post> block: its delimiter-like text is bracketed instead.
-    return _DELIMITER_RE.sub(lambda match: "[" + match.group(0).strip("<>").strip() + "]", text)
-
-
-def _completion_safe(text: str) -> str:
-    # A real post cannot start a new "### Post N" block: line-leading ### become ##.
-    return _COMPLETION_MARK_RE.sub("##", text)
 
 
 def _prompt_id(strategy: str, request: Request) -> str:

@@ -12,7 +12,8 @@ Files (BUNDLE_FILES; `metrics.json` only when metrics were computed):
 - `DATASET_CARD.md`: what the dataset is, how it was made, its measured fidelity, intended use and limits.
 
 No secrets: run configs are saved without credentials by the engine, and everything written here also
-passes `scrub_secrets`, which drops credential-named keys and masks key-shaped strings, as a second guard.
+passes `synth.backends.keys.scrub_json` (the one home of scrubbing), which drops credential-named keys and
+masks URL credentials and key-shaped strings, as a second guard.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from synth import __version__
+from synth.backends.keys import scrub_json
 from synth.errors import InputError
 from synth.generate.store import COST_COLUMNS
 from synth.jsonable import json_ready
@@ -40,24 +42,6 @@ BUNDLE_FILES: tuple[str, ...] = (
     f"{POSTS_STEM}.csv", f"{POSTS_STEM}.jsonl", f"{POSTS_STEM}.parquet", "manifest.json", "prompts.jsonl",
     "costs.csv", "report.html", "DATASET_CARD.md",
 )
-# Names of settings that hold credentials (not "tokens", which counts them).
-_SECRET_KEY = re.compile(r"api[_-]?key|secret|password|passwd|authori[sz]ation|bearer|access[_-]?token|^key$",
-                         re.IGNORECASE)
-_SECRET_VALUE = re.compile(r"\b(?:sk-[A-Za-z0-9_\-]{12,}|Bearer\s+[A-Za-z0-9._\-]{12,})")
-REMOVED = "[removed]"
-
-
-def scrub_secrets(value: Any) -> Any:
-    """A copy of a JSON-like value with credential-named keys dropped and key-shaped strings masked."""
-    if isinstance(value, Mapping):
-        return {k: scrub_secrets(v) for k, v in value.items() if not _SECRET_KEY.search(str(k))}
-    if isinstance(value, (list, tuple)):
-        return [scrub_secrets(v) for v in value]
-    if isinstance(value, str):
-        return _SECRET_VALUE.sub(REMOVED, value)
-    return value
-
-
 def find_run_dirs(run_ids: Sequence[str], root: str | Path | None = None) -> list[Path]:
     """The run directories directly under `root` (default: `synth.paths.runs_root()`) whose run id is one of
     `run_ids`, sorted by path."""
@@ -86,7 +70,7 @@ def run_manifests(run_dirs: Sequence[str | Path]) -> list[dict[str, Any]]:
     """
     from synth.generate import manifest
 
-    return [scrub_secrets(manifest(run_dir)) for run_dir in run_dirs]
+    return [scrub_json(manifest(run_dir)) for run_dir in run_dirs]
 
 
 def run_prompts(run_dirs: Sequence[str | Path]) -> list[dict[str, Any]]:
@@ -98,7 +82,7 @@ def run_prompts(run_dirs: Sequence[str | Path]) -> list[dict[str, Any]]:
         store = RunStore.open(run_dir)
         try:
             for call in store.calls():
-                rows.append(scrub_secrets({
+                rows.append(scrub_json({
                     "run_id": store.run_id, "call_id": call.call_id, "model": call.model_spec,
                     "platform": call.platform, "topic": call.topic, "strategy": call.strategy, "seed": call.seed,
                     "prompt_id": call.prompt_id, "example_ids": list(call.example_ids), "n_posts": call.n_posts,
@@ -191,6 +175,10 @@ def dataset_card(
         *[f"- `{name}`" for name in BUNDLE_FILES],
         *(["- `metrics.json`"] if metrics else []),
         "",
+        "In the CSV files, a text cell that a spreadsheet would run as a formula (one starting with `=`, `+`, "
+        "`-`, `@`, a tab or a carriage return) starts with an added `'` (OWASP's advice against CSV injection); "
+        "the JSON Lines and Parquet files keep every text exactly as written.",
+        "",
     ]
     return "\n".join(lines)
 
@@ -277,7 +265,7 @@ def bundle_bytes(
     Raises:
         InputError: no synthetic posts, or a run directory that holds no run.
     """
-    from synth.io import posts_to_bytes
+    from synth.io.write import csv_bytes, posts_to_bytes
 
     if synthetic.empty:
         raise InputError("no synthetic posts to export. Generate posts or load a synthetic file first.")
@@ -300,11 +288,11 @@ def bundle_bytes(
             bundle.writestr(f"{POSTS_STEM}.{file_format}", posts_to_bytes(synthetic, file_format))
         bundle.writestr("manifest.json", _json(manifest))
         bundle.writestr("prompts.jsonl", "".join(_json(row, indent=None) + "\n" for row in run_prompts(run_dirs)))
-        bundle.writestr("costs.csv", costs.to_csv(index=False))
+        bundle.writestr("costs.csv", csv_bytes(costs))
         bundle.writestr("report.html", report_html)
         bundle.writestr("DATASET_CARD.md", card)
         if metrics:
-            bundle.writestr("metrics.json", _json(scrub_secrets(metrics)))
+            bundle.writestr("metrics.json", _json(scrub_json(metrics)))
     return buffer.getvalue()
 
 

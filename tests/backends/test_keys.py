@@ -3,18 +3,25 @@ the chosen models still need."""
 
 from __future__ import annotations
 
+import base64
 import os
 import pickle
+from urllib.parse import quote
 
 import pytest
 
 from synth.backends.keys import (
+    MASK,
     Secret,
+    find_compatible_key,
     find_key,
     key_variables,
     load_secrets_into_environment,
     require_key,
+    reveals,
     scrub,
+    scrub_json,
+    strip_url_credentials,
 )
 from synth.errors import ConfigError
 
@@ -97,3 +104,65 @@ def test_key_variables_asks_for_missing_and_blank_keys_only(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     monkeypatch.setenv("ANTHROPIC_API_KEY", "   ")  # blank counts as unset, as the backends read it
     assert key_variables(specs) == ["ANTHROPIC_API_KEY"]
+
+
+# A key without the sk- shape, as self-hosted gateways and other providers issue them.
+PLAIN_KEY = "Zq7vR2mN8pL4xT9wK3bY6cH1dF5gJ0sA"
+
+
+def _traces(key: str) -> list[str]:
+    """The ways a server has echoed a key back in the wild: elided, reversed, encoded, in a Basic header."""
+    raw = key.encode()
+    return [
+        f"{key[:8]}...{key[-6:]}", f"{key[:4]}****{key[-4:]}", key[3:20], key[::-1],
+        base64.b64encode(raw).decode(), base64.urlsafe_b64encode(b"x" + raw).decode(),
+        "Basic " + base64.b64encode(b"user:" + raw).decode(), raw.hex(), quote(key),
+    ]
+
+
+@pytest.mark.parametrize("trace", _traces(PLAIN_KEY))
+def test_scrub_finds_a_key_by_value_in_its_fragments_and_encodings(trace):
+    secret = Secret(PLAIN_KEY)
+    message = f"invalid credential {trace} for this endpoint"
+    cleaned = scrub(message, secret)
+    assert reveals(message, secret) and not reveals(cleaned, secret)
+    assert cleaned.startswith("invalid credential ") and cleaned.endswith(" for this endpoint") and MASK in cleaned
+    # no run of 8 characters of the key (or of its reversal) is left
+    for text in (PLAIN_KEY, PLAIN_KEY[::-1]):
+        assert not any(text[i:i + 8] in cleaned for i in range(len(text) - 7))
+
+
+def test_scrub_masks_url_credentials_and_bearer_tokens_of_any_shape():
+    text = "could not reach http://alice:hunter2@10.0.0.5:8080/v1 (header Authorization: Bearer abc.DEF_123-xyz)"
+    assert scrub(text) == "could not reach http://***@10.0.0.5:8080/v1 (header Authorization: Bearer ***)"
+
+
+def test_scrub_leaves_ordinary_text_alone_even_with_a_key_given():
+    text = "The 8:10 train is late again... #commute https://example.org/a?b=1"
+    assert scrub(text, Secret(PLAIN_KEY)) == text and not reveals(text, Secret(PLAIN_KEY))
+
+
+def test_strip_url_credentials_keeps_the_server_and_its_harmless_options():
+    assert strip_url_credentials("http://user:pass@host:8080/v1?api-version=2024-10&api_key=zzz&token=t") == (
+        "http://host:8080/v1?api-version=2024-10"
+    )
+    assert strip_url_credentials("https://tok3n@gw.example/v1") == "https://gw.example/v1"
+    assert strip_url_credentials("http://127.0.0.1:8080/v1") == "http://127.0.0.1:8080/v1"
+    assert strip_url_credentials("completion") == "completion"
+
+
+def test_scrub_json_drops_credential_names_and_scrubs_every_string():
+    secret = Secret(PLAIN_KEY)
+    value = {"settings": {"api_key": "x", "base_url": "http://u:p@h/v1"}, "errors": [f"echo {PLAIN_KEY[::-1]}"],
+             "tokens": {"input": 3}}
+    assert scrub_json(value, secret) == {"settings": {"base_url": "http://***@h/v1"}, "errors": ["echo ***"],
+                                         "tokens": {"input": 3}}
+
+
+def test_a_compatible_server_gets_its_own_key_never_the_providers(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-env-000000")
+    assert find_compatible_key("OPENAI_API_KEY", None, url_from_environment=False) is None
+    monkeypatch.setenv("OPENAI_COMPATIBLE_API_KEY", "vllm-key-1234")
+    assert find_compatible_key("OPENAI_API_KEY", None, url_from_environment=False).reveal() == "vllm-key-1234"
+    assert find_compatible_key("OPENAI_API_KEY", "explicit-1", url_from_environment=False).reveal() == "explicit-1"
+    assert find_compatible_key("OPENAI_API_KEY", None, url_from_environment=True).reveal() == "sk-openai-env-000000"

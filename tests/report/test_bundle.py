@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 
 import tests.generate.doubles  # noqa: F401  (registers the `double` test backend, as real backends register)
+from synth.backends.keys import scrub_json
 from synth.errors import InputError
 from synth.generate import GenerationConfig, ModelConfig, plan_run, run_generation
 from synth.metrics.leaderboard import build_leaderboard
-from synth.report.bundle import BUNDLE_FILES, bundle_bytes, dataset_card, run_costs, scrub_secrets, write_bundle
+from synth.report.bundle import BUNDLE_FILES, bundle_bytes, dataset_card, run_costs, write_bundle
 from synth.topics.model import TopicSpec
 
 TOPICS = (TopicSpec("t1", "coffee", ("espresso", "latte")), TopicSpec("t2", "trains", ("delay", "commute")))
@@ -102,15 +103,29 @@ def test_a_file_without_provenance_gives_an_empty_cost_log() -> None:
 
 def test_secrets_never_reach_the_bundle() -> None:
     secret = "sk-live-0123456789abcdefXYZ"
-    scrubbed = scrub_secrets({
+    scrubbed = scrub_json({
         "settings": {"api_key": secret, "base_url": "http://127.0.0.1:8080", "OPENAI_API_KEY": secret},
         "tokens": {"input": 3}, "note": f"failed with key {secret}", "list": [{"password": "p"}],
     })
     assert scrubbed == {"settings": {"base_url": "http://127.0.0.1:8080"}, "tokens": {"input": 3},
-                        "note": "failed with key [removed]", "list": [{}]}
+                        "note": "failed with key ***", "list": [{}]}
     posts = pd.DataFrame({"post_id": ["a"], "platform": ["twitter"], "text": ["hi"], "source": ["synthetic"]})
     files = _unzip(bundle_bytes(posts, report_html="", metrics={"meta": {"api_key": secret, "error": secret}}))
     assert not any(secret.encode() in content for content in files.values())
+
+
+def test_bundle_csv_files_neutralise_formulas_and_the_card_says_so() -> None:
+    attack = '=HYPERLINK("http://evil.example","click")'
+    posts = pd.DataFrame({"post_id": ["a"], "platform": ["twitter"], "text": [attack], "source": ["synthetic"],
+                          "model": ["@SUM(1)"], "call_id": ["c1"], "input_tokens": [5], "output_tokens": [7]})
+    files = _unzip(bundle_bytes(posts, report_html=""))
+    csv = pd.read_csv(io.BytesIO(files["synthetic_posts.csv"]))
+    assert csv["text"].tolist() == [f"'{attack}"] and csv["model"].tolist() == ["'@SUM(1)"]
+    costs = pd.read_csv(io.BytesIO(files["costs.csv"]))
+    assert costs["model_spec"].tolist() == ["'@SUM(1)"] and costs["input_tokens"].tolist() == [5]
+    assert pd.read_json(io.BytesIO(files["synthetic_posts.jsonl"]), lines=True)["text"].tolist() == [attack]
+    assert pd.read_parquet(io.BytesIO(files["synthetic_posts.parquet"]))["text"].tolist() == [attack]
+    assert "OWASP" in files["DATASET_CARD.md"].decode()
 
 
 def test_card_escapes_markdown_in_user_text() -> None:
