@@ -12,6 +12,8 @@ BUDGET = "budget"  # stopped before going over the budget
 CANCELLED = "cancelled"  # stopped by the cancel event
 FAILED = "failed"  # stopped by a fatal backend error
 RUNNING = "running"
+# Not stored: how a run reads when its store says `running` but no live process holds it (killed, crashed).
+INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True)
