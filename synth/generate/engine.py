@@ -35,6 +35,7 @@ from synth.generate.config import GenerationConfig, ModelConfig
 from synth.generate.costs import PriceTable, load_prices, max_input_tokens
 from synth.generate.limits import RateLimiter
 from synth.generate.parsing import parse_posts
+from synth.generate.plan import request_texts
 from synth.generate.progress import (
     BUDGET,
     CANCELLED,
@@ -450,8 +451,9 @@ def _worst_case_micro_usd(call: CallRecord, prices: PriceTable) -> int:
     """The most `call` can cost, rounded up to a micro-dollar: its prompt's UTF-8 bytes as tokens (a bound for any
     tokenizer and script) plus all its max_tokens; 0 when unpriced."""
     request = call.request
-    texts = [request.prompt] if request.prompt is not None else [message.content for message in request.messages]
-    worst_case = prices.cost(call.backend, call.model, max_input_tokens(texts), request.options.max_tokens)
+    worst_case = prices.cost(
+        call.backend, call.model, max_input_tokens(request_texts(request)), request.options.max_tokens
+    )
     return math.ceil((worst_case or 0.0) * MICRO)
 
 

@@ -1,8 +1,9 @@
 """A deterministic test-double backend, registered exactly like a real one (`double:<model>`).
 
 Its behaviour comes from keyword settings, so a run config can carry it into a subprocess:
-replies (cycled), a delay per call (or delays, cycled, to shuffle the order calls finish in), calls that fail (non-fatal), a call from which every call fails
-fatally, and calls that raise a plain exception (a bug). Every instance records how many calls were in flight at once.
+replies (cycled), a delay per call (or delays, cycled, to shuffle the order calls finish in), calls that
+fail (non-fatal), a call from which every call fails fatally, and calls that raise a plain exception (a bug).
+Every instance records how many calls were in flight at once.
 """
 
 from __future__ import annotations

@@ -104,7 +104,7 @@ def test_budget_stops_cleanly_and_resume_with_larger_budget_finishes(
         concurrency=1, budget_usd=32.0, prices_path=str(prices), options=GenerationOptions(max_tokens=10)
     )
     plan = plan_run(config, real_posts)
-    assert plan.estimate.cost_usd_max == pytest.approx(120.0)
+    assert plan.estimate.cost_usd_max == pytest.approx(120.0)  # input is free here
     seen: list[Progress] = []
     result = run_generation(plan, tmp_path / "run", on_progress=seen.append)
     # Each call costs $5 (5 output tokens) and may cost $10: the 6th would risk 25 + 10 > 32.
