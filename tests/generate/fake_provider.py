@@ -37,6 +37,7 @@ class FakeProvider:
     mode: str = "ok"
     prompt_tokens: str = "chars4"
     delay_s: float = 0.0
+    fast_first: bool = False  # answer the first request without the delay (a fatal error while others wait)
     requests: list[dict[str, Any]] = field(default_factory=list)
     base_url: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -54,7 +55,8 @@ class FakeProvider:
     def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self._lock:
             self.requests.append(body)
-        if self.delay_s:
+            first = len(self.requests) == 1
+        if self.delay_s and not (first and self.fast_first):
             time.sleep(self.delay_s)
         if self.mode == "unauthorized":
             return 401, {"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error",

@@ -69,8 +69,9 @@ def assert_no_traceback(err: str) -> None:
 
 
 def test_a_fatal_backend_error_prints_one_error_line(real_csv: Path, tmp_path: Path) -> None:
-    with fake_provider(mode="unauthorized") as fake:
-        code, err = finish(start(*generate_args(real_csv, fake.base_url, tmp_path / "run", 4), cwd=tmp_path))
+    # The first call is refused at once while seven others are in flight: they are abandoned.
+    with fake_provider(mode="unauthorized", delay_s=1.0, fast_first=True) as fake:
+        code, err = finish(start(*generate_args(real_csv, fake.base_url, tmp_path / "run", 8), cwd=tmp_path))
     assert code == 2
     assert_no_traceback(err)
     assert err.strip().splitlines()[-1].startswith("error: ")
@@ -116,7 +117,9 @@ def test_two_resumes_of_one_run_make_each_call_once(real_posts: pd.DataFrame, tm
     run_dir = tmp_path / "run"
     with fake_provider(delay_s=0.4) as fake:
         plan = plan_run(fake_config(fake.base_url, per_cell=6), real_posts)  # 24 calls, 4 at a time: 2.4 s
-        RunStore.create(run_dir, plan.run_id, plan.config.to_dict(), plan.calls).close()
+        store = RunStore.create(run_dir, plan.run_id, plan.config.to_dict())
+        store.add_calls(plan.calls)
+        store.close()
         first, second = start("resume", str(run_dir), cwd=tmp_path), start("resume", str(run_dir), cwd=tmp_path)
         results = [finish(first), finish(second)]
         assert fake.calls == 24 and set(fake.seeds().values()) == {1}
