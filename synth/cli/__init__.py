@@ -2,6 +2,8 @@
 
 Each subcommand is a module in this package with `add_parser(subparsers)` and `run(args) -> int`.
 A SynthError is printed as `error: ...` and exits 2; anything else is a bug and propagates.
+Keys come from the environment, else from `.streamlit/secrets.toml` in the working directory (read the way
+`streamlit run` reads it for the app), so the app's key file serves the CLI too.
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        from synth.backends.keys import load_secrets_into_environment
+
+        load_secrets_into_environment()
         return int(args.run(args))
     except SynthError as error:
         print(f"error: {error}", file=sys.stderr)

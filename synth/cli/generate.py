@@ -25,8 +25,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="generate synthetic posts for topic x platform x model cells",
         description="Generate synthetic posts from real ones: every (topic, platform, model) cell gets "
         "--per-cell posts. Writes posts.csv, posts.parquet, manifest.json and the run store (run.sqlite) "
-        "into --out; `python -m synth resume DIR` finishes an interrupted run. Exit 0 when every call is "
-        "done, 1 when the run stopped early (failed calls, budget), 2 on a bad input or a fatal backend error.",
+        "into --out; `python -m synth resume DIR` finishes an interrupted run. Exit 0 when every planned post "
+        "was made, 1 when fewer were (failed calls, answers without a usable post, budget), 2 on a bad input, "
+        "a fatal backend error or a run another process is using, 130/143 when Ctrl-C/SIGTERM stopped it (what "
+        "was done is saved and exported). Keys come from the environment, else .streamlit/secrets.toml.",
     )
     parser.add_argument("--real", nargs="+", required=True, metavar="FILE", help="files of real posts")
     parser.add_argument("--platform", help="platform of real files (or rows) that do not name one")
@@ -65,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from synth.backends.base import GenerationOptions
     from synth.backends.registry import create_backend
     from synth.cli.progress import ProgressPrinter
+    from synth.cli.stopping import stop_on_signals
     from synth.generate import COMPLETED, GenerationConfig, ModelConfig, plan_run, run_generation
     from synth.generate.config import base_url_settings
 
@@ -101,18 +104,25 @@ def run(args: argparse.Namespace) -> int:
     if args.estimate:
         print(json.dumps(estimate.__dict__, indent=2, default=str))
         return 0
-    try:
-        result = run_generation(plan, args.out, on_progress=ProgressPrinter(), backends=backends)
-    except KeyboardInterrupt:
-        print(f"interrupted; finish the run with: python -m synth resume {args.out}", file=sys.stderr)
-        return 130
-    return report(result, COMPLETED)
+    with stop_on_signals() as stop:
+        try:
+            result = run_generation(
+                plan, args.out, on_progress=ProgressPrinter(), backends=backends, cancel=stop.cancel
+            )
+        except KeyboardInterrupt:
+            print(f"interrupted; finish the run with: python -m synth resume {args.out}", file=sys.stderr)
+            return 130
+    return report(result, COMPLETED, stop, f"python -m synth resume {args.out}")
 
 
-def report(result: Any, completed: str) -> int:
-    """Print where the outputs are and why a run stopped early; return the exit status."""
+def report(result: Any, completed: str, stop: Any = None, resume_command: str = "") -> int:
+    """Print where the outputs are and why a run stopped early; return the exit status (128 + the signal's
+    number when a signal stopped it, EXIT_UNFINISHED when it ended with fewer posts than planned)."""
     for kind, path in result.files.items():
         print(f"{kind}: {path}")
+    if stop is not None and stop.signal_number is not None:
+        print(f"stopped by {stop.signal_name}; finish the run with: {resume_command}", file=sys.stderr)
+        return int(stop.exit_status)
     if result.status != completed:
         print(f"run stopped early ({result.status}): {result.progress.message}", file=sys.stderr)
         return EXIT_UNFINISHED

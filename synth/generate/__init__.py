@@ -12,7 +12,7 @@ Typical use (the Generate page and `python -m synth generate` do this):
 
 Modules: `config` (what to run), `plan` (calls, ids, seeds, estimate), `engine` (async execution,
 concurrency, budget), `limits` (rate limits), `cache` (response cache), `progress` (statuses and
-snapshots), `runs` (sync entry points, exports, manifest, the runs on disk).
+snapshots), `lock` (one process per run), `runs` (sync entry points, exports, manifest, the runs on disk).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from synth.generate.progress import (
     COMPLETED,
     FAILED,
     INCOMPLETE,
+    INTERRUPTED,
     RUNNING,
     Progress,
     ProgressCallback,
@@ -45,7 +46,7 @@ from synth.generate.runs import (
 )
 
 __all__ = [
-    "BUDGET", "CANCELLED", "COMPLETED", "FAILED", "INCOMPLETE", "RUNNING",
+    "BUDGET", "CANCELLED", "COMPLETED", "FAILED", "INCOMPLETE", "INTERRUPTED", "RUNNING",
     "Estimate", "GenerationConfig", "ModelConfig", "Plan", "Progress", "ProgressCallback", "RunResult",
     "default_cache_path", "execute", "export_run", "list_runs", "load_run_posts", "manifest", "plan_run",
     "resume_run", "resume_run_async", "run_generation", "run_generation_async", "run_models",

@@ -1,6 +1,9 @@
-"""The response cache: completions keyed by (backend, model, request content with its seed), shared by
+"""The response cache: completions keyed by (backend, model, server, request content with its seed), shared by
 every run, so an identical call is answered from disk instead of paying the provider again. A SQLite file
-in WAL mode, like the run store (synth.generate.store)."""
+in WAL mode, like the run store (synth.generate.store).
+
+The server (an OpenAI-compatible base URL) is part of the key: two servers serving a model of the same name
+are two models. Backends without a URL (local models) keep the key they always had."""
 
 from __future__ import annotations
 
@@ -48,8 +51,10 @@ class ResponseCache:
         self._db.executescript(_CACHE_SCHEMA)
 
     @staticmethod
-    def key(backend: str, model: str, request: Request) -> str:
-        payload = json.dumps([backend, model, request_to_json(request)], ensure_ascii=False)
+    def key(backend: str, model: str, request: Request, endpoint: str = "") -> str:
+        """The cache key of a request to `model` on `backend` at `endpoint` (its base URL, "" for none)."""
+        parts = [backend, model, request_to_json(request)] + ([endpoint] if endpoint else [])
+        payload = json.dumps(parts, ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def get(self, key: str) -> Completion | None:

@@ -6,6 +6,9 @@ a silent zero: a budget cannot be enforced on it, and `require_prices` says how 
 
 Token estimates before a run use 4 characters per token (the usual rule of thumb for English BPE
 tokenizers); they are estimates and are labelled so. Actual counts come from the providers' usage fields.
+Budgets and the plan's "at most" use `max_input_tokens` instead, a bound that holds for any script: byte-level
+BPE and byte-fallback tokenizers never make more tokens than the text has UTF-8 bytes (chars/4 undercounts
+Chinese, Arabic or emoji by 4x and more).
 """
 
 from __future__ import annotations
@@ -19,6 +22,10 @@ from synth.errors import ConfigError
 DEFAULT_PRICES_PATH = Path(__file__).with_name("prices.toml")
 FREE_BACKENDS = frozenset({"local"})
 CHARS_PER_TOKEN = 4
+# Tokens a chat format adds around each message (role markers, separators) and once per request; OpenAI
+# documents 3-4 per message and 3 per reply, so these bounds are generous.
+MESSAGE_OVERHEAD_TOKENS = 8
+REQUEST_OVERHEAD_TOKENS = 8
 
 
 @dataclass(frozen=True)
@@ -103,3 +110,10 @@ def load_prices(path: str | Path | None = None) -> PriceTable:
 def estimate_tokens(text: str) -> int:
     """Tokens in `text` by the 4-characters-per-token rule (an estimate, used before a run only)."""
     return max(1, -(-len(text) // CHARS_PER_TOKEN)) if text else 0
+
+
+def max_input_tokens(texts: list[str]) -> int:
+    """The most tokens any byte-level tokenizer can count for a prompt made of `texts` (chat messages, or one
+    completion prompt): their UTF-8 bytes plus the chat format's overhead. Used where going over costs money
+    (the budget, the plan's "at most")."""
+    return sum(len(text.encode("utf-8")) + MESSAGE_OVERHEAD_TOKENS for text in texts) + REQUEST_OVERHEAD_TOKENS

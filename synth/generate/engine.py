@@ -5,8 +5,14 @@ answered from the response cache when an identical one (backend, model, request,
 otherwise the backend is called under a timeout (the SDKs do their own retries). A fatal BackendError
 (bad key, bad request, unknown model) stops the whole run at once; other failures mark the call failed
 (`resume` retries it). The budget is checked before each call against spend so far plus the worst-case
-cost of the calls in flight (1.5x the estimated prompt tokens plus max_tokens), so the run stops cleanly
-before going over.
+cost of the calls in flight (the prompt's UTF-8 bytes as tokens, a bound for any tokenizer and script, plus
+max_tokens), held in integer micro-dollars so that releasing them always returns to exactly zero; the run
+stops cleanly before going over.
+
+An answer that yields no usable post (a refusal, nothing, posts over the platform's length limit, or usage
+above the max_tokens asked for) is not a post: its tokens and cost are counted, and the call is asked again,
+up to ANSWER_ATTEMPTS times in a session, after which it is marked failed with the reason (`resume` tries it
+again). The run ends `incomplete` whenever it holds fewer posts than planned.
 """
 
 from __future__ import annotations
@@ -26,9 +32,10 @@ from synth.backends.registry import create_backend
 from synth.errors import ConfigError
 from synth.generate.cache import ResponseCache, default_cache_path
 from synth.generate.config import GenerationConfig, ModelConfig
-from synth.generate.costs import PriceTable, load_prices
+from synth.generate.costs import PriceTable, load_prices, max_input_tokens
 from synth.generate.limits import RateLimiter
 from synth.generate.parsing import parse_posts
+from synth.generate.plan import request_texts
 from synth.generate.progress import (
     BUDGET,
     CANCELLED,
@@ -41,12 +48,14 @@ from synth.generate.progress import (
 )
 from synth.generate.store import FAILED as FAILED_CALL
 from synth.generate.store import CallOutcome, CallRecord, RunStore
+from synth.platforms import get_platform
 from synth.prompts.render import instruction_text
 
 LATEST_POSTS = 5
-# The budget holds this multiple of a call's chars/4 prompt estimate (tokenizers count more tokens than
-# chars/4 for emoji, URLs and non-English text), plus its max_tokens, while the call is in flight.
-PROMPT_ESTIMATE_MARGIN = 1.5
+# Answers a call may get in one session before it is marked failed for giving no usable post.
+ANSWER_ATTEMPTS = 3
+MICRO = 1_000_000  # budget reservations are held in integer micro-dollars
+REFUSED = "the model refused"
 
 
 @dataclass
@@ -59,7 +68,9 @@ class _State:
     started: float = field(default_factory=time.monotonic)
     totals: dict[str, Any] = field(default_factory=dict)
     failed_before: set[str] = field(default_factory=set)
-    reserved_usd: float = 0.0
+    reserved_micro_usd: int = 0
+    in_flight_reserved: int = 0
+    answer_attempts: dict[str, int] = field(default_factory=dict)
     latest: deque[dict[str, str]] = field(default_factory=lambda: deque(maxlen=LATEST_POSTS))
     status: str = RUNNING
     message: str = ""
@@ -87,6 +98,12 @@ class _State:
             t["unpriced"] += 1
         else:
             t["cost_usd"] += outcome.cost_usd
+
+    def count_discarded(self, completion: Completion, cost: float | None) -> None:
+        """An answer with no usable post: its tokens and cost count, the call stays to do."""
+        self.totals["input_tokens"] += completion.input_tokens
+        self.totals["output_tokens"] += completion.output_tokens
+        self.totals["cost_usd"] += cost or 0.0
 
     def count_failure(self, call: CallRecord) -> None:
         if call.call_id not in self.failed_before:
@@ -191,9 +208,16 @@ def _settle_status(state: _State) -> None:
     if state.fatal is not None:
         state.status, state.message = FAILED, str(state.fatal)
     elif state.status == RUNNING:
-        state.status = INCOMPLETE if state.totals["failed"] or state.totals["pending"] else COMPLETED
-        if state.status == INCOMPLETE:
-            state.message = f"{state.totals['failed']} call(s) failed; `synth resume` retries them"
+        t = state.totals
+        short = int(t["planned_posts"]) - int(t["posts"])
+        state.status = INCOMPLETE if t["failed"] or t["pending"] or short > 0 else COMPLETED
+        if t["failed"] or t["pending"]:
+            state.message = f"{t['failed']} call(s) failed; `synth resume` retries them"
+        elif short > 0:
+            state.message = (
+                f"{t['posts']} of {t['planned_posts']} planned posts: some answers held fewer posts than asked "
+                "for (see n_kept in the cost log)"
+            )
 
 
 async def _run_workers(
@@ -216,8 +240,10 @@ async def _run_workers(
         if not queue:
             continue
         limiter = RateLimiter(model.requests_per_minute, model.tokens_per_minute)
+        backend = backends[model.spec]
         context = _WorkerContext(
-            config, model, backends[model.spec], limiter, prices, cache, state, on_progress, stop, budget_changed
+            config, model, backend, limiter, prices, cache, state, on_progress, stop, budget_changed,
+            endpoint=str(backend.describe().get("base_url") or ""),
         )
         for _ in range(min(model.effective_concurrency(), len(queue))):
             tasks.append(asyncio.create_task(_worker(queue, context)))
@@ -233,19 +259,27 @@ async def _wait_for_workers(
 ) -> None:
     """Wait until the workers finish or `stop` is set; then let them finish their calls in flight (budget stop)
     or abandon those at once (fatal error, cancel, a bug), and raise a worker's bug."""
+    # asyncio.wait, never gather: a gathered future left unawaited after a cancel or a fatal error is logged
+    # at exit as "_GatheringFuture exception was never retrieved", with a long traceback.
     watcher = asyncio.create_task(_watch_cancel(cancel, state, stop))
-    workers: asyncio.Future[list[None]] = asyncio.gather(*tasks)
-    stopper: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
-    await asyncio.wait({workers, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    bug = workers.done() and not workers.cancelled() and workers.exception() is not None
-    if state.fatal is not None or state.status == CANCELLED or bug:
-        for task in tasks:  # fatal error, cancel or a bug: abandon the calls in flight at once
+    stopper: asyncio.Task[Any] = asyncio.create_task(stop.wait())
+    try:
+        remaining: set[asyncio.Task[Any]] = set(tasks)
+        while remaining and not stop.is_set():
+            finished, remaining = await asyncio.wait(remaining | {stopper}, return_when=asyncio.FIRST_COMPLETED)
+            remaining.discard(stopper)
+            if any(not task.cancelled() and task.exception() is not None for task in finished if task in tasks):
+                break  # a bug in a worker
+        bug = any(task.done() and not task.cancelled() and task.exception() is not None for task in tasks)
+        if state.fatal is not None or state.status == CANCELLED or bug:
+            for task in tasks:  # fatal error, cancel or a bug: abandon the calls in flight at once
+                task.cancel()
+        stop.set()
+        await asyncio.wait(tasks)
+    finally:  # also when this coroutine is itself cancelled (Ctrl-C without a handler)
+        for task in (*tasks, watcher, stopper):
             task.cancel()
-    stop.set()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    watcher.cancel()
-    stopper.cancel()
-    await asyncio.gather(watcher, stopper, return_exceptions=True)
+        await asyncio.wait([*tasks, watcher, stopper])
     for task in tasks:
         error = None if task.cancelled() else task.exception()
         if error is not None:
@@ -275,38 +309,45 @@ class _WorkerContext:
     on_progress: ProgressCallback | None
     stop: asyncio.Event
     budget_changed: asyncio.Condition
+    endpoint: str = ""  # the server the backend calls, part of the cache key
 
 
 async def _worker(queue: deque[CallRecord], ctx: _WorkerContext) -> None:
-    """One of a model's workers: runs calls from the model's queue until it is empty or the run stops."""
+    """One of a model's workers: runs calls from the model's queue until it is empty or the run stops; a call
+    answered without a usable post goes to the back of the queue to be asked again."""
     while queue and not ctx.stop.is_set():
         call = queue.popleft()
-        if not await _run_call(call, ctx):
+        outcome = await _run_call(call, ctx)
+        if outcome is None:
             queue.appendleft(call)
             return
+        if not outcome:
+            queue.append(call)
 
 
-async def _run_call(call: CallRecord, ctx: _WorkerContext) -> bool:
+async def _run_call(call: CallRecord, ctx: _WorkerContext) -> bool | None:
     """One call's life: answered from the cache, or sent to the backend while its worst-case cost is held from
-    the budget. False when the budget cannot cover it (the run stops; the call stays to do)."""
-    cache_key = ResponseCache.key(call.backend, call.model, call.request) if ctx.cache else ""
+    the budget. True when it is finished (done or failed), False when its answer held no usable post and it
+    should be asked again, None when the budget cannot cover it (the run stops; the call stays to do)."""
+    cache_key = ResponseCache.key(call.backend, call.model, call.request, ctx.endpoint) if ctx.cache else ""
     cached = ctx.cache.get(cache_key) if ctx.cache else None
-    if cached is not None:
-        _record(call, cached, 0.0, time.time(), 0.0, True, ctx)
+    usable = _usable_posts(call, cached) if cached is not None else None
+    if cached is not None and usable is not None and usable.posts:  # a cached answer without a post is asked again
+        _record(call, cached, usable, 0.0, time.time(), 0.0, True, ctx)
         return True
-    worst_case = _worst_case_cost(call, ctx.prices)
+    worst_case = _worst_case_micro_usd(call, ctx.prices)
     if not await _reserve_budget(worst_case, ctx):
-        return False
+        return None
     try:
-        await _call_backend(call, cache_key, ctx)
+        return await _call_backend(call, cache_key, ctx)
     finally:
         await _release_budget(worst_case, ctx)
-    return True
 
 
-async def _call_backend(call: CallRecord, cache_key: str, ctx: _WorkerContext) -> None:
+async def _call_backend(call: CallRecord, cache_key: str, ctx: _WorkerContext) -> bool:
     """Send one call behind the rate limits and under the timeout, and record its answer or failure; a fatal
-    BackendError stops the run instead."""
+    BackendError stops the run instead. False when the answer held no usable post and the call may be asked
+    again."""
     await ctx.limiter.acquire(call.est_input_tokens + call.request.options.max_tokens)
     started_wall, started = time.time(), time.perf_counter()
     try:
@@ -318,24 +359,74 @@ async def _call_backend(call: CallRecord, cache_key: str, ctx: _WorkerContext) -
             ctx.stop.set()
         else:
             _fail(call, str(error), time.perf_counter() - started, ctx)
-        return
+        return True
     except TimeoutError:
         _fail(call, f"timed out after {ctx.config.timeout_s:g} s", time.perf_counter() - started, ctx)
-        return
+        return True
     latency = time.perf_counter() - started
     cost = ctx.prices.cost(call.backend, call.model, completion.input_tokens, completion.output_tokens)
-    _record(call, completion, latency, started_wall, cost, False, ctx)
+    usable = _usable_posts(call, completion)
+    if not usable.posts:
+        return _discard(call, completion, cost, usable.why_none, latency, ctx)
+    _record(call, completion, usable, latency, started_wall, cost, False, ctx)
     if ctx.cache is not None:
         ctx.cache.put(cache_key, completion)
+    return True
+
+
+@dataclass(frozen=True)
+class _Usable:
+    """The posts of an answer worth keeping (at most the call's n_posts), and why there are none when so."""
+
+    posts: tuple[str, ...]
+    refusal: bool
+    why_none: str = ""
+
+
+def _usable_posts(call: CallRecord, completion: Completion) -> _Usable:
+    """The posts of an answer worth keeping, at most the call's n_posts, and why there are none when so.
+
+    An answer whose usage exceeds the max_tokens asked for is not what was asked (and was billed beyond the
+    budget's reservation), so none of it is kept; a post over the platform's length limit is dropped.
+    """
+    max_tokens = call.request.options.max_tokens
+    if completion.output_tokens > max_tokens:
+        why = f"the server reported {completion.output_tokens} completion tokens for max_tokens={max_tokens}"
+        return _Usable((), False, why)
+    parsed = parse_posts(completion.text, n_expected=call.n_posts, instructions=instruction_text(call.request))
+    max_chars = get_platform(call.platform).max_chars
+    kept = tuple(post for post in parsed.posts if len(post) <= max_chars)[: call.n_posts]
+    if kept:
+        return _Usable(kept, parsed.refusal)
+    if parsed.refusal:
+        return _Usable((), True, REFUSED)
+    if parsed.posts:
+        return _Usable((), False, f"every post was over {call.platform}'s {max_chars:,} characters")
+    return _Usable((), False, "the answer held no post")
+
+
+def _discard(
+    call: CallRecord, completion: Completion, cost: float | None, why: str, latency: float, ctx: _WorkerContext
+) -> bool:
+    """Count an answer without a usable post (its tokens and cost are spent) and say whether to ask again: after
+    ANSWER_ATTEMPTS such answers in this session the call is marked failed with the reason."""
+    state = ctx.state
+    attempts = state.answer_attempts.get(call.call_id, 0) + 1
+    state.answer_attempts[call.call_id] = attempts
+    state.store.record_discarded_answer(call, completion, cost, refusal=why == REFUSED)
+    state.count_discarded(completion, cost)
+    if attempts < ANSWER_ATTEMPTS:
+        return False
+    _fail(call, f"no usable post in {attempts} answers: {why}", latency, ctx)
+    return True
 
 
 def _record(
-    call: CallRecord, completion: Completion, latency: float, started_at: float, cost: float | None,
-    cached: bool, ctx: _WorkerContext,
+    call: CallRecord, completion: Completion, usable: _Usable, latency: float, started_at: float,
+    cost: float | None, cached: bool, ctx: _WorkerContext,
 ) -> None:
-    parsed = parse_posts(completion.text, n_expected=call.n_posts, instructions=instruction_text(call.request))
-    kept = parsed.posts[: call.n_posts]
-    outcome = CallOutcome(completion, kept, parsed.refusal, cost, latency, cached, started_at)
+    kept = usable.posts
+    outcome = CallOutcome(completion, kept, usable.refusal, cost, latency, cached, started_at)
     ctx.state.store.record_success(call, outcome)
     ctx.state.count_success(call, outcome)
     for text in kept:
@@ -352,19 +443,22 @@ def _fail(call: CallRecord, error: str, latency: float, ctx: _WorkerContext) -> 
 
 
 # The budget reservation: a call in flight holds its worst-case cost, so calls started together cannot go over.
+# Held in integer micro-dollars: float sums released in another order than they were added leave a remainder
+# (0.1 + 0.1 + 0.1 - 0.1 - 0.1 - 0.1 > 0) that made the workers wait forever for budget nobody held.
 
 
-def _worst_case_cost(call: CallRecord, prices: PriceTable) -> float:
-    """The most `call` can cost: its prompt estimate with a margin, plus all its max_tokens (0 when unpriced)."""
+def _worst_case_micro_usd(call: CallRecord, prices: PriceTable) -> int:
+    """The most `call` can cost, rounded up to a micro-dollar: its prompt's UTF-8 bytes as tokens (a bound for any
+    tokenizer and script) plus all its max_tokens; 0 when unpriced."""
+    request = call.request
     worst_case = prices.cost(
-        call.backend, call.model, math.ceil(call.est_input_tokens * PROMPT_ESTIMATE_MARGIN),
-        call.request.options.max_tokens,
+        call.backend, call.model, max_input_tokens(request_texts(request)), request.options.max_tokens
     )
-    return worst_case or 0.0
+    return math.ceil((worst_case or 0.0) * MICRO)
 
 
-async def _reserve_budget(worst_case: float, ctx: _WorkerContext) -> bool:
-    """Hold `worst_case` dollars of the budget for a call; False when the budget cannot cover it."""
+async def _reserve_budget(worst_case: int, ctx: _WorkerContext) -> bool:
+    """Hold `worst_case` micro-dollars of the budget for a call; False when the budget cannot cover it."""
     state = ctx.state
     if state.budget_usd is None:
         return True
@@ -373,27 +467,29 @@ async def _reserve_budget(worst_case: float, ctx: _WorkerContext) -> bool:
             if ctx.stop.is_set():
                 return False
             spent = state.spent
-            if spent + state.reserved_usd + worst_case <= state.budget_usd:
-                state.reserved_usd += worst_case
+            if spent + (state.reserved_micro_usd + worst_case) / MICRO <= state.budget_usd:
+                state.reserved_micro_usd += worst_case
+                state.in_flight_reserved += 1
                 return True
-            if state.reserved_usd <= 0:  # nothing in flight will free budget: stop cleanly
+            if state.in_flight_reserved == 0:  # nothing in flight will free budget: stop cleanly
                 if state.status == RUNNING:
                     state.status = BUDGET
                     state.message = (
                         f"stopped at ${spent:.4f} of the ${state.budget_usd:.4f} budget before a call that could "
-                        f"cost up to ${worst_case:.4f}; resume with a larger --budget to finish"
+                        f"cost up to ${worst_case / MICRO:.4f}; resume with a larger --budget to finish"
                     )
                 ctx.stop.set()
                 return False
             await ctx.budget_changed.wait()
 
 
-async def _release_budget(worst_case: float, ctx: _WorkerContext) -> None:
+async def _release_budget(worst_case: int, ctx: _WorkerContext) -> None:
     """Give back what `_reserve_budget` held once the call's cost is counted, and wake the workers waiting."""
     if ctx.state.budget_usd is None:
         return
     async with ctx.budget_changed:
-        ctx.state.reserved_usd -= worst_case
+        ctx.state.reserved_micro_usd -= worst_case
+        ctx.state.in_flight_reserved -= 1
         ctx.budget_changed.notify_all()
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from synth import schema
 from synth.generate.config import GenerationConfig, ModelConfig
-from synth.generate.costs import PriceTable, estimate_tokens, load_prices
+from synth.generate.costs import PriceTable, estimate_tokens, load_prices, max_input_tokens
 from synth.generate.store import CallRecord
 from synth.platforms import get_platform
 from synth.topics.model import TopicSpec
@@ -38,8 +38,9 @@ class Estimate:
 
     Input tokens are counted from the rendered prompts at 4 characters per token (no tokenizer: it is
     an estimate for every provider alike). Expected output tokens come from the median length of the real
-    posts on each platform (chars/4) times the posts asked for, capped by `max_tokens`; the maximum
-    assumes every call uses all of `max_tokens`.
+    posts on each platform (chars/4) times the posts asked for, capped by `max_tokens`. The maximum ("at
+    most") holds for any tokenizer and script: every prompt counted as its UTF-8 bytes
+    (`costs.max_input_tokens`), every call using all of `max_tokens`.
 
     Attributes:
         calls: calls in the plan.
@@ -48,7 +49,8 @@ class Estimate:
         output_tokens: expected completion tokens.
         output_tokens_max: completion tokens if every call hits max_tokens.
         cost_usd: expected cost; None when a model has no price.
-        cost_usd_max: cost if every call hits max_tokens; None when a model has no price.
+        cost_usd_max: the most the run can cost (prompt bytes as tokens, every call hitting max_tokens); None
+            when a model has no price.
         unpriced: `backend:model` specs with no price in the table.
         by_model: the same figures for each model spec.
         method: how tokens were estimated.
@@ -64,6 +66,7 @@ class Estimate:
     unpriced: tuple[str, ...]
     by_model: dict[str, dict[str, Any]]
     method: str = "4 characters per token"
+    input_tokens_max: int = 0  # prompt tokens counted as UTF-8 bytes: the most any tokenizer can count
 
 
 @dataclass(frozen=True)
@@ -168,13 +171,15 @@ def estimate_calls(calls: list[CallRecord], real_posts: pd.DataFrame, prices: Pr
     for call in calls:
         figures = by_model.setdefault(
             call.model_spec,
-            {"calls": 0, "planned_posts": 0, "input_tokens": 0, "output_tokens": 0, "output_tokens_max": 0},
+            {"calls": 0, "planned_posts": 0, "input_tokens": 0, "input_tokens_max": 0, "output_tokens": 0,
+             "output_tokens_max": 0},
         )
         max_tokens = call.request.options.max_tokens
         chars = typical_chars.get(call.platform) or min(_DEFAULT_POST_CHARS, get_platform(call.platform).max_chars)
         figures["calls"] += 1
         figures["planned_posts"] += call.n_posts
         figures["input_tokens"] += call.est_input_tokens
+        figures["input_tokens_max"] += max_input_tokens(request_texts(call.request))
         figures["output_tokens"] += min(max_tokens, call.n_posts * estimate_tokens("x" * int(chars)))
         figures["output_tokens_max"] += max_tokens
     unpriced: list[str] = []
@@ -185,7 +190,7 @@ def estimate_calls(calls: list[CallRecord], real_posts: pd.DataFrame, prices: Pr
             unpriced.append(spec)
         figures["cost_usd"] = None if price is None else price.cost(figures["input_tokens"], figures["output_tokens"])
         figures["cost_usd_max"] = (
-            None if price is None else price.cost(figures["input_tokens"], figures["output_tokens_max"])
+            None if price is None else price.cost(figures["input_tokens_max"], figures["output_tokens_max"])
         )
 
     def total(key: str) -> Any:
@@ -197,6 +202,7 @@ def estimate_calls(calls: list[CallRecord], real_posts: pd.DataFrame, prices: Pr
         input_tokens=total("input_tokens") or 0, output_tokens=total("output_tokens") or 0,
         output_tokens_max=total("output_tokens_max") or 0, cost_usd=total("cost_usd"),
         cost_usd_max=total("cost_usd_max"), unpriced=tuple(unpriced), by_model=by_model,
+        input_tokens_max=total("input_tokens_max") or 0,
     )
 
 
@@ -209,6 +215,11 @@ def _typical_chars(real_posts: pd.DataFrame) -> dict[str, float]:
 
 
 def _request_text(request: Any) -> str:
+    return "\n".join(request_texts(request))
+
+
+def request_texts(request: Any) -> list[str]:
+    """The texts a request sends: its completion prompt, or each chat message's content."""
     if request.prompt is not None:
-        return str(request.prompt)
-    return "\n".join(message.content for message in request.messages)
+        return [str(request.prompt)]
+    return [message.content for message in request.messages]

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 # Final statuses of a run.
 COMPLETED = "completed"  # every call done
-INCOMPLETE = "incomplete"  # finished, but some calls failed: `resume` retries them
+INCOMPLETE = "incomplete"  # finished with fewer posts than planned (failed calls: `resume` retries them)
 BUDGET = "budget"  # stopped before going over the budget
 CANCELLED = "cancelled"  # stopped by the cancel event
 FAILED = "failed"  # stopped by a fatal backend error
 RUNNING = "running"
+# Not stored: how a run reads when its store says `running` but no live process holds it (killed, crashed).
+INTERRUPTED = "interrupted"
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,10 @@
 run another process started (after a crash, a cancel, a budget stop or failed calls). Both return a
 RunResult and leave in `run_dir`: `run.sqlite`, `posts.csv`, `posts.parquet` and `manifest.json`.
 `list_runs()` lists the runs under the runs folder and `run_models(run_dir)` what a stored run was made with.
+
+A process holds the run's lock (synth.generate.lock) while it creates, runs and exports it, so a second
+process is refused with the holder's name; a run whose store says `running` but which no live process holds
+reads `interrupted`. Exports are written to a temporary file and renamed, so a kill never leaves half a file.
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import json
+import os
 import threading
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,8 +30,9 @@ from synth.backends.registry import get_backend_class
 from synth.errors import SynthError
 from synth.generate.config import GenerationConfig
 from synth.generate.engine import execute
+from synth.generate.lock import RunLock, has_live_owner
 from synth.generate.plan import Plan
-from synth.generate.progress import Progress, ProgressCallback
+from synth.generate.progress import INTERRUPTED, RUNNING, Progress, ProgressCallback
 from synth.generate.store import STORE_FILE, RunStore
 from synth.io.write import write_posts
 from synth.paths import runs_root
@@ -80,7 +86,7 @@ def run_generation(
     running loop (it then runs on a private thread).
 
     Raises:
-        InputError: `run_dir` already holds a run.
+        InputError: `run_dir` already holds a run, or another process is using it (RunBusyError).
         BackendError: a fatal backend error; what finished before it is kept and exported.
         ConfigError: a budget with an unpriced model, or a bad price file.
     """
@@ -109,12 +115,12 @@ async def run_generation_async(
         load_prices(plan.config.prices_path).require_prices(
             [(model.backend_name, model.model_name) for model in plan.config.models]
         )
-    store = RunStore.create(run_dir, plan.run_id, plan.config.to_dict())
-    try:
-        store.add_calls(plan.calls)
-        return await _execute_and_export(store, plan.config, on_progress, cancel, backends, cache_path, None)
-    finally:
-        store.close()
+    with RunLock(run_dir):
+        store = RunStore.create(run_dir, plan.run_id, plan.config.to_dict(), plan.calls)
+        try:
+            return await _execute_and_export(store, plan.config, on_progress, cancel, backends, cache_path, None)
+        finally:
+            store.close()
 
 
 def resume_run(
@@ -132,7 +138,7 @@ def resume_run(
         budget_usd: a new budget replacing the run's (e.g. after a budget stop); None keeps it.
 
     Raises:
-        InputError: `run_dir` holds no run.
+        InputError: `run_dir` holds no run, or another process is using it (RunBusyError).
         BackendError, ConfigError: as for `run_generation`.
     """
     return _run_sync(
@@ -153,12 +159,15 @@ async def resume_run_async(
     budget_usd: float | None = None,
 ) -> RunResult:
     """The async form of `resume_run`."""
-    store = RunStore.open(run_dir)
-    try:
-        config = GenerationConfig.from_dict(store.config())
-        return await _execute_and_export(store, config, on_progress, cancel, backends, cache_path, budget_usd)
-    finally:
-        store.close()
+    if not (Path(run_dir) / STORE_FILE).is_file():
+        RunStore.open(run_dir).close()  # raises the "holds no run" error before a lock file is made
+    with RunLock(run_dir):
+        store = RunStore.open(run_dir)
+        try:
+            config = GenerationConfig.from_dict(store.config())
+            return await _execute_and_export(store, config, on_progress, cancel, backends, cache_path, budget_usd)
+        finally:
+            store.close()
 
 
 async def _execute_and_export(
@@ -238,10 +247,13 @@ def manifest(run_dir: str | Path) -> dict[str, Any]:
     try:
         info = store.run_info()
         totals = store.totals()
+        status = info["status"]
+        if status == RUNNING and not has_live_owner(store.run_dir):
+            status = INTERRUPTED  # its process is gone (killed, crashed): `resume` finishes it
         return {
             "synth_version": __version__,
             "run_id": store.run_id,
-            "status": info["status"],
+            "status": status,
             "error": info["error"],
             "created_at": _iso(info["created_at"]),
             "updated_at": _iso(info["updated_at"]),
@@ -271,10 +283,22 @@ def export_run(run_dir: str | Path, posts: pd.DataFrame | None = None) -> dict[s
     run_dir = Path(run_dir)
     posts = load_run_posts(run_dir) if posts is None else posts
     files = {"csv": run_dir / POSTS_CSV, "parquet": run_dir / POSTS_PARQUET, "manifest": run_dir / MANIFEST}
-    write_posts(posts, files["csv"])
-    write_posts(posts, files["parquet"])
-    files["manifest"].write_text(json.dumps(manifest(run_dir), indent=2, ensure_ascii=False), encoding="utf-8")
+    _write_atomically(files["csv"], lambda temporary: write_posts(posts, temporary, "csv"))
+    _write_atomically(files["parquet"], lambda temporary: write_posts(posts, temporary, "parquet"))
+    text = json.dumps(manifest(run_dir), indent=2, ensure_ascii=False)
+    _write_atomically(files["manifest"], lambda temporary: temporary.write_text(text, encoding="utf-8"))
     return files
+
+
+def _write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """Write `path` through `write(temporary)` and rename the temporary file over it: readers (and a process
+    killed meanwhile) see the old file or the new one, never half of one."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def list_runs(root: Path | None = None) -> pd.DataFrame:

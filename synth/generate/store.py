@@ -92,6 +92,8 @@ CREATE TABLE IF NOT EXISTS posts (
 );
 """
 
+# A call's cost plus one more answer's (bound twice): unknown (NULL) stays unknown for an unpriced model.
+_ADD_COST = "CASE WHEN ? IS NULL THEN cost_usd ELSE COALESCE(cost_usd, 0) + ? END"
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -179,23 +181,34 @@ class RunStore:
         self._db = connection
 
     @classmethod
-    def create(cls, run_dir: str | Path, run_id: str, config: dict[str, Any]) -> RunStore:
-        """Make a new store in `run_dir` (created if needed). Refuses a directory holding another run."""
+    def create(
+        cls, run_dir: str | Path, run_id: str, config: dict[str, Any], calls: Iterable[CallRecord] = ()
+    ) -> RunStore:
+        """Make a new store in `run_dir` (created if needed) holding the run and its planned `calls`, saved in one
+        transaction: a process killed meanwhile leaves either the whole plan or no plan, never a run without
+        its calls. Refuses a directory holding another run; takes over a store that holds no planned call
+        (what a kill during an older, two-step creation left)."""
         run_dir = Path(run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
-        if (run_dir / STORE_FILE).exists():
+        path = run_dir / STORE_FILE
+        if path.exists() and _holds_calls(path):
             raise InputError(
                 f"{run_dir} already holds a run; continue it with `python -m synth resume {run_dir}` "
                 "or choose a new output directory"
             )
-        connection = connect(run_dir / STORE_FILE)
+        connection = connect(path)
         connection.executescript(_SCHEMA)
+        store = cls(run_dir, connection, run_id)
         now = time.time()
-        connection.execute(
-            "INSERT INTO runs (run_id, config_json, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-            (run_id, json.dumps(config, sort_keys=True), "planned", now, now),
-        )
-        return cls(run_dir, connection, run_id)
+        with store._transaction() as db:
+            for table in ("posts", "calls", "runs"):  # leftovers of an interrupted creation
+                db.execute(f"DELETE FROM {table}")
+            db.execute(
+                "INSERT INTO runs (run_id, config_json, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                (run_id, json.dumps(config, sort_keys=True), "planned", now, now),
+            )
+            store._insert_calls(db, calls)
+        return store
 
     @classmethod
     def open(cls, run_dir: str | Path) -> RunStore:
@@ -208,7 +221,11 @@ class RunStore:
         connection.executescript(_SCHEMA)
         row = connection.execute("SELECT run_id FROM runs").fetchone()
         if row is None:
-            raise InputError(f"{path} holds no run record; it was not written by synth generate")
+            connection.close()
+            raise InputError(
+                f"{path} holds no run record: the run was stopped while it was being created, before its plan "
+                f"was saved. Start it again with `python -m synth generate ... --out {run_dir}`"
+            )
         return cls(run_dir, connection, row["run_id"])
 
     def close(self) -> None:
@@ -260,6 +277,10 @@ class RunStore:
 
     def add_calls(self, calls: Iterable[CallRecord]) -> None:
         """Save the planned calls (with their prompts) in one transaction, before any of them runs."""
+        with self._transaction() as db:
+            self._insert_calls(db, calls)
+
+    def _insert_calls(self, db: sqlite3.Connection, calls: Iterable[CallRecord]) -> None:
         rows = [
             (
                 c.call_id, self.run_id, c.cell_key, c.model_spec, c.backend, c.model, c.topic_id, c.topic,
@@ -268,13 +289,12 @@ class RunStore:
             )
             for c in calls
         ]
-        with self._transaction() as db:
-            db.executemany(
-                "INSERT INTO calls (call_id, run_id, cell_key, model_spec, backend, model, topic_id, topic, "
-                "platform, strategy, call_index, seed, prompt_id, request_json, example_ids_json, n_posts, "
-                "est_input_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+        db.executemany(
+            "INSERT INTO calls (call_id, run_id, cell_key, model_spec, backend, model, topic_id, topic, "
+            "platform, strategy, call_index, seed, prompt_id, request_json, example_ids_json, n_posts, "
+            "est_input_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
 
     def calls(self, *, status: str | None = None) -> list[CallRecord]:
         """Planned calls, all or those with `status`, in plan order (call index, then cell)."""
@@ -302,12 +322,14 @@ class RunStore:
         with self._transaction() as db:
             updated = db.execute(
                 "UPDATE calls SET status = ?, attempts = attempts + 1, error = NULL, raw_text = ?, "
-                "refusal = ?, n_kept = ?, input_tokens = ?, output_tokens = ?, cost_usd = ?, latency_s = ?, "
+                "refusal = MAX(COALESCE(refusal, 0), ?), n_kept = ?, input_tokens = COALESCE(input_tokens, 0) + ?, "
+                f"output_tokens = COALESCE(output_tokens, 0) + ?, cost_usd = {_ADD_COST}, latency_s = ?, "
                 "cached = ?, model_version = ?, finish_reason = ?, started_at = ?, finished_at = ? "
                 "WHERE call_id = ? AND status != ?",
                 (
                     DONE, completion.text, int(outcome.refusal), len(outcome.posts), completion.input_tokens,
-                    completion.output_tokens, outcome.cost_usd, outcome.latency_s, int(outcome.cached),
+                    completion.output_tokens, outcome.cost_usd, outcome.cost_usd, outcome.latency_s,
+                    int(outcome.cached),
                     model_version(completion), completion.finish_reason, outcome.started_at, now, call.call_id, DONE,
                 ),
             ).rowcount
@@ -320,6 +342,21 @@ class RunStore:
                         for position, text in enumerate(outcome.posts)
                     ],
                 )
+
+    def record_discarded_answer(
+        self, call: CallRecord, completion: Completion, cost_usd: float | None, *, refusal: bool
+    ) -> None:
+        """Count an answer that held no usable post: its tokens and cost are added to the call's (they were spent),
+        its text is kept for inspection, and the call stays to do."""
+        self._db.execute(
+            "UPDATE calls SET attempts = attempts + 1, raw_text = ?, refusal = ?, n_kept = 0, "
+            "input_tokens = COALESCE(input_tokens, 0) + ?, output_tokens = COALESCE(output_tokens, 0) + ?, "
+            f"cost_usd = {_ADD_COST}, model_version = ?, finish_reason = ? WHERE call_id = ? AND status != ?",
+            (
+                completion.text, int(refusal), completion.input_tokens, completion.output_tokens, cost_usd, cost_usd,
+                model_version(completion), completion.finish_reason, call.call_id, DONE,
+            ),
+        )
 
     def record_failure(self, call: CallRecord, error: str, latency_s: float) -> None:
         self._db.execute(
@@ -380,6 +417,19 @@ class RunStore:
             (self.run_id, limit),
         ).fetchall()
         return [dict(row) for row in rows]
+
+
+def _holds_calls(path: Path) -> bool:
+    """Whether the store at `path` holds planned calls (a run worth keeping), read without changing it."""
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        return db.execute("SELECT 1 FROM calls LIMIT 1").fetchone() is not None
+    except sqlite3.OperationalError:  # no calls table: created by a process killed at once
+        return False
+    except sqlite3.DatabaseError:  # not a SQLite file: not ours to replace
+        return True
+    finally:
+        db.close()
 
 
 def model_version(completion: Completion) -> str:

@@ -1,8 +1,9 @@
 """A deterministic test-double backend, registered exactly like a real one (`double:<model>`).
 
 Its behaviour comes from keyword settings, so a run config can carry it into a subprocess:
-replies (cycled), a delay per call, calls that fail (non-fatal), a call from which every call fails
-fatally, and calls that raise a plain exception (a bug). Every instance records how many calls were in flight at once.
+replies (cycled), a delay per call (or delays, cycled, to shuffle the order calls finish in), calls that
+fail (non-fatal), a call from which every call fails fatally, and calls that raise a plain exception (a bug).
+Every instance records how many calls were in flight at once.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class DoubleBackend(Backend):
         model: str,
         replies: Sequence[str] = (),
         delay_s: float = 0.0,
+        delays: Sequence[float] = (),
         fail_calls: Sequence[int] = (),
         fatal_from_call: int | None = None,
         bug_calls: Sequence[int] = (),
@@ -39,6 +41,7 @@ class DoubleBackend(Backend):
         super().__init__(model=model, max_context=max_context)
         self.replies = list(replies)
         self.delay_s = delay_s
+        self.delays = list(delays)
         self.fail_calls = set(fail_calls)
         self.fatal_from_call = fatal_from_call
         self.bug_calls = set(bug_calls)
@@ -58,8 +61,9 @@ class DoubleBackend(Backend):
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            if self.delay_s:
-                await asyncio.sleep(self.delay_s)
+            delay = self.delays[number % len(self.delays)] if self.delays else self.delay_s
+            if delay:
+                await asyncio.sleep(delay)
             if self.fatal_from_call is not None and number >= self.fatal_from_call:
                 raise BackendError("double: invalid API key (simulated 401)", fatal=True)
             if number in self.bug_calls:

@@ -104,7 +104,7 @@ def test_budget_stops_cleanly_and_resume_with_larger_budget_finishes(
         concurrency=1, budget_usd=32.0, prices_path=str(prices), options=GenerationOptions(max_tokens=10)
     )
     plan = plan_run(config, real_posts)
-    assert plan.estimate.cost_usd_max == pytest.approx(120.0)
+    assert plan.estimate.cost_usd_max == pytest.approx(120.0)  # input is free here
     seen: list[Progress] = []
     result = run_generation(plan, tmp_path / "run", on_progress=seen.append)
     # Each call costs $5 (5 output tokens) and may cost $10: the 6th would risk 25 + 10 > 32.
@@ -209,14 +209,16 @@ def test_cancel_stops_and_resume_finishes_without_duplicates(real_posts: pd.Data
     assert resumed.status == COMPLETED and len(resumed.posts) == 12 and resumed.posts["post_id"].is_unique
 
 
-def test_refusals_are_counted_not_kept(real_posts: pd.DataFrame, tmp_path: Path) -> None:
-    replies = ["As an AI language model, I cannot write that.", '"Espresso o\'clock #coffee"']
+def test_refusals_are_counted_not_kept_and_asked_again(real_posts: pd.DataFrame, tmp_path: Path) -> None:
+    # The first 6 calls are refused; asked again (numbers 12-17), they get posts.
+    replies = ["As an AI language model, I cannot write that."] * 6 + ['"Espresso o\'clock #coffee"'] * 12
     result = run_generation(
         plan_run(make_config({"replies": replies}, concurrency=1), real_posts), tmp_path / "run"
     )
     assert result.status == COMPLETED
-    assert result.progress.refusals == 6 and len(result.posts) == 6
+    assert result.progress.refusals == 6 and len(result.posts) == 12
     assert set(result.posts["text"]) == {"Espresso o'clock #coffee"}
+    assert last_backend().calls == 18  # each refused call was asked once more
 
 
 def test_several_posts_per_call_never_exceed_the_cell(real_posts: pd.DataFrame, tmp_path: Path) -> None:

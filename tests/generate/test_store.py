@@ -86,3 +86,26 @@ def test_cost_log_has_a_row_per_call_failed_ones_included(tmp_path: Path) -> Non
     assert [(row["call_id"], row["status"], row["cost_usd"]) for row in log] == [("c1", "done", 0.5),
                                                                                   ("c2", "failed", None)]
     assert log[0]["input_tokens"] == 10 and log[0]["model_version"] == "echo-2024"
+
+
+def test_create_saves_the_run_with_its_calls_and_refuses_a_planned_folder(tmp_path: Path) -> None:
+    store = RunStore.create(tmp_path, "run1", {}, [make_call("c1"), make_call("c2")])
+    assert [c.call_id for c in store.unfinished_calls()] == ["c1", "c2"]
+    store.close()
+    with pytest.raises(InputError, match="already holds a run"):
+        RunStore.create(tmp_path, "run2", {})
+
+
+def test_create_takes_over_a_store_without_planned_calls(tmp_path: Path) -> None:
+    RunStore.create(tmp_path, "left-behind", {}).close()  # a run record without calls: an interrupted creation
+    store = RunStore.create(tmp_path, "run2", {}, [make_call("c1")])
+    assert store.run_id == "run2" and len(store.calls()) == 1
+    store.close()
+    assert RunStore.open(tmp_path).run_id == "run2"
+
+
+def test_cache_keys_keep_servers_apart_and_local_keys_unchanged() -> None:
+    request = make_call("c1").request
+    plain = ResponseCache.key("double", "echo", request)
+    assert ResponseCache.key("double", "echo", request, "") == plain
+    assert ResponseCache.key("openai", "m", request, "http://a/v1") != ResponseCache.key("openai", "m", request, "http://b/v1")
