@@ -70,9 +70,9 @@ def combine_posts(real: pd.DataFrame | None, synthetic: pd.DataFrame | None) -> 
 
 def _embed(texts: list[str]) -> Callable[[Job], np.ndarray]:
     def work(job: Job) -> np.ndarray:
-        from synth.embeddings.embedder import get_default_embedder
+        from synth.embeddings.remote import embedder_from_spec
 
-        embedder = get_default_embedder()
+        embedder = embedder_from_spec()  # SYNTH_EMBEDDER, else the bundled MiniLM
         parts = []
         for start in range(0, len(texts), EMBED_CHUNK):
             parts.append(embedder.embed(texts[start : start + EMBED_CHUNK]))
