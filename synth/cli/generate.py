@@ -54,7 +54,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--temperature", type=float, default=0.9, help="sampling temperature (default 0.9)")
     parser.add_argument("--budget", type=float, metavar="USD", help="stop before spending more than this")
     parser.add_argument("--prices", type=Path, help="price table TOML replacing the bundled one")
-    parser.add_argument("--base-url", help="base URL for openai models (vLLM, Ollama, llama.cpp server...)")
+    parser.add_argument(
+        "--base-url", action="append", metavar="URL",
+        help="base URL for openai models (vLLM, Ollama, llama.cpp server...); repeat it for a fleet: calls are "
+        "spread over the servers, --concurrency calls on each, and a failing server is set aside",
+    )
     parser.add_argument("--no-cache", action="store_true", help="do not answer identical calls from the cache")
     parser.add_argument("--estimate", action="store_true", help="print the token and cost estimate and stop")
     parser.add_argument("--out", type=Path, help="run directory to create (required unless --estimate)")

@@ -7,6 +7,7 @@ A GenerationConfig is plain data. It is saved in the run store as JSON (without 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -28,8 +29,8 @@ class ModelConfig:
         spec: `backend:model`, e.g. `local:smollm2` or `openai:gpt-4o-mini`.
         settings: keyword settings for the backend's constructor (e.g. `base_url`). Keys that look like
             credentials (`api_key`...) are used but never saved in the run store.
-        concurrency: calls in flight at once for this model; None picks 1 for `local` (one model in
-            memory) and 8 for the others.
+        concurrency: calls in flight at once for this model (on each server of a fleet); None picks 1 for
+            `local` (one model in memory) and 8 for the others.
         requests_per_minute: rate limit on calls, None for none.
         tokens_per_minute: rate limit on input + output tokens (estimated before the call as prompt
             chars/4 + max_tokens), None for none.
@@ -66,11 +67,15 @@ class ModelConfig:
         return {name: value for name, value in self.settings.items() if not _SECRET_NAME.search(name)}
 
 
-def base_url_settings(spec: str, base_url: str | None) -> dict[str, Any]:
+def base_url_settings(spec: str, base_url: str | Sequence[str] | None) -> dict[str, Any]:
     """The settings a base URL gives the model `spec`: only `openai:` models take one (vLLM, Ollama and the
-    llama.cpp server speak OpenAI's API); other models, or a blank URL, get none."""
-    base_url = (base_url or "").strip()
-    return {"base_url": base_url} if base_url and spec.startswith("openai:") else {}
+    llama.cpp server speak OpenAI's API); other models, or a blank URL, get none. Several URLs make a fleet
+    (synth.backends.fleet): the calls are spread over those servers."""
+    urls = [base_url] if base_url is None or isinstance(base_url, str) else list(base_url)
+    urls = [url.strip() for url in urls if url and url.strip()]
+    if not urls or not spec.startswith("openai:"):
+        return {}
+    return {"base_url": urls[0] if len(urls) == 1 else urls}
 
 
 @dataclass(frozen=True)
