@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -83,6 +84,7 @@ class FleetBackend(Backend):
         self.strikes = strikes
         self.first_rest_s, self.longest_rest_s = first_rest_s, longest_rest_s
         self.max_attempts = max_attempts or 3 * len(members)
+        self._waiting: deque[object] = deque()  # calls waiting for a slot, oldest first
 
     @property
     def endpoint_count(self) -> int:
@@ -95,8 +97,9 @@ class FleetBackend(Backend):
             BackendError: fatal at once (same on every endpoint); not fatal after `max_attempts` failures.
         """
         failures: list[str] = []
+        failed_here: set[str] = set()  # endpoints that failed this call: tried again only when no other is up
         for _ in range(self.max_attempts):
-            endpoint = await self._take_endpoint()
+            endpoint = await self._take_endpoint(failed_here)
             try:
                 completion = await endpoint.backend.generate(request)
             except BackendError as error:
@@ -105,6 +108,7 @@ class FleetBackend(Backend):
                     raise
                 self._strike(endpoint)
                 failures.append(f"{endpoint.url}: {error}")
+                failed_here.add(endpoint.url)
                 continue
             except BaseException:  # cancelled by the engine (timeout, stop): free the slot, no strike
                 endpoint.in_flight -= 1
@@ -119,11 +123,30 @@ class FleetBackend(Backend):
             kind="connection",
         )
 
-    async def _take_endpoint(self) -> Endpoint:
-        """The least busy healthy endpoint with a free slot, waiting for one (a slot, or the end of a rest)."""
+    async def _take_endpoint(self, failed_here: set[str]) -> Endpoint:
+        """The least busy healthy endpoint with a free slot, waiting for one (a slot, or the end of a rest).
+
+        Endpoints in `failed_here` (they failed this call) are passed over while another is healthy, even a
+        busy one: a call waits for a working server's slot rather than spend its attempts on a dead one.
+        Waiting calls are served first come, first served: a worker that just finished a call cannot take
+        the slot from one that has been waiting (which would starve it into the engine's timeout).
+        """
+        ticket = object()
+        self._waiting.append(ticket)
+        try:
+            return await self._wait_for_slot(ticket, failed_here)
+        finally:
+            self._waiting.remove(ticket)
+
+    async def _wait_for_slot(self, ticket: object, failed_here: set[str]) -> Endpoint:
         while True:
+            if self._waiting[0] is not ticket:
+                await asyncio.sleep(_POLL_S)
+                continue
             now = time.monotonic()
             healthy = [endpoint for endpoint in self.endpoints if endpoint.healthy(now)]
+            others = [endpoint for endpoint in healthy if endpoint.url not in failed_here]
+            healthy = others or healthy
             free = [e for e in healthy if self.per_endpoint is None or e.in_flight < self.per_endpoint]
             if free:
                 chosen = min(free, key=lambda endpoint: (endpoint.in_flight, endpoint.strikes, endpoint.answered))

@@ -51,12 +51,12 @@ def test_calls_spread_over_both_servers_and_say_which_answered(scripted) -> None
 def test_a_dead_server_is_set_aside_and_its_calls_answered_elsewhere(scripted) -> None:
     dead, dead_server = _member(scripted, "http://dead:1/v1", httpx2.ConnectError("refused"))
     alive, _ = _member(scripted, "http://alive:2/v1", _chat("ok"))
-    fleet = FleetBackend([dead, alive], per_endpoint=1, strikes=2, first_rest_s=30)
+    fleet = FleetBackend([dead, alive], per_endpoint=1, strikes=1, first_rest_s=30)
     completions = asyncio.run(_many(fleet, 12))
     assert all(c.endpoint == "http://alive:2/v1" and c.text == "ok" for c in completions)
     health = {row["url"]: row for row in fleet.health()}
     assert health["http://dead:1/v1"]["resting"] and health["http://dead:1/v1"]["set_aside"] >= 1
-    assert len(dead_server.requests) == 2  # one call at a time there, set aside after 2 strikes
+    assert len(dead_server.requests) == 1  # set aside at its first failure, for 30 s
     assert health["http://alive:2/v1"]["answered"] == 12
 
 
@@ -106,3 +106,50 @@ def test_base_urls_from_settings_build_a_fleet_or_refuse_clearly() -> None:
         create_backend("openai:m", base_url=["http://a:1/v1", "a:2"])
     with pytest.raises(ConfigError, match="takes no base URL"):
         create_backend("local:smollm2", base_url=["http://a:1/v1", "http://b:1/v1"])
+
+
+def test_a_call_failed_by_one_server_waits_for_a_busy_working_one(scripted) -> None:
+    dead, dead_server = _member(scripted, "http://dead:1/v1", httpx2.ConnectError("refused"))
+
+    async def slow(request: httpx2.Request) -> httpx2.Response:
+        await asyncio.sleep(0.05)
+        return _chat("ok")
+
+    alive = OpenAIBackend(model="m", base_url="http://alive:2/v1", max_retries=0,
+                          http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(slow)))
+    # One slot per server and a short rest: the dead one comes back (and fails) while the live one is busy.
+    fleet = FleetBackend([dead, alive], per_endpoint=1, strikes=1, first_rest_s=0.01, longest_rest_s=0.01,
+                         max_attempts=2)
+    completions = asyncio.run(_many(fleet, 8))
+    assert all(c.endpoint == "http://alive:2/v1" for c in completions)
+    assert 1 <= len(dead_server.requests) <= 8  # at most one failure per call, never its last attempt
+
+
+def test_a_waiting_call_is_not_overtaken_by_a_busy_worker(scripted) -> None:
+    import time
+
+    async def slow(request: httpx2.Request) -> httpx2.Response:
+        await asyncio.sleep(0.02)
+        return _chat("ok")
+
+    members = [OpenAIBackend(model="m", base_url=f"http://s{i}:1/v1", max_retries=0,
+                             http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(slow))) for i in range(2)]
+    fleet = FleetBackend(members, per_endpoint=1)
+    fleet.endpoints[0].resting_until = time.monotonic() + 100  # one server left, one slot
+    events: list[str] = []
+
+    async def busy_worker() -> None:  # like the engine's workers: the next call as soon as one ends
+        for number in range(6):
+            await fleet.generate(REQUEST)
+            events.append(f"busy{number}")
+
+    async def waiting_call() -> None:
+        await asyncio.sleep(0.005)
+        await fleet.generate(REQUEST)
+        events.append("waiting")
+
+    async def main() -> None:
+        await asyncio.gather(busy_worker(), waiting_call())
+
+    asyncio.run(main())
+    assert events.index("waiting") <= 1  # served right after the call in flight when it arrived
