@@ -97,6 +97,8 @@ class GenerationConfig:
         budget_usd: stop the run cleanly before spending more than this; None for no cap.
         prices_path: a price table TOML replacing the bundled `synth/generate/prices.toml`.
         use_cache: serve identical calls (backend, model, request, seed) from the response cache.
+        batch: send the calls of `openai:` and `anthropic:` models through the providers' batch APIs (half
+            price, up to a day's turnaround; see synth.generate.batch); other models run as usual.
     """
 
     models: tuple[ModelConfig, ...]
@@ -112,6 +114,7 @@ class GenerationConfig:
     budget_usd: float | None = None
     prices_path: str | None = None
     use_cache: bool = True
+    batch: bool = False
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -189,5 +192,10 @@ def _validate(config: GenerationConfig) -> None:
         raise ConfigError(f"k (few-shot examples) must be 0 or more, not {config.k}")
     if config.timeout_s <= 0:
         raise ConfigError(f"timeout_s must be positive, not {config.timeout_s}")
+    if config.batch and config.budget_usd is not None:
+        raise ConfigError(
+            "a budget cannot be enforced on batch jobs (the provider runs a whole job at once): read the batch "
+            "estimate and drop --budget, or drop --batch to run with a budget"
+        )
     if config.budget_usd is not None and config.budget_usd < 0:
         raise ConfigError(f"budget_usd must be 0 or more, not {config.budget_usd}")
