@@ -144,13 +144,28 @@ class LineResult:
     error: str | None
 
 
-class _OpenAIBatches:
-    """OpenAI's Batch API through the backend's SDK client."""
+class _ProviderBatches:
+    """What both providers' batch APIs share: SDK failures turned into BackendError, as for live calls."""
 
-    limits = OPENAI_LIMITS
+    limits: BatchLimits
 
     def __init__(self, backend: Any) -> None:
         self.backend = backend
+
+    async def _sdk(self, work: Awaitable[Any]) -> Any:
+        try:
+            return await work
+        except Exception as error:
+            mapped = self.backend._backend_error(error)
+            if mapped is None:
+                raise
+            raise mapped from None
+
+
+class _OpenAIBatches(_ProviderBatches):
+    """OpenAI's Batch API through the backend's SDK client."""
+
+    limits = OPENAI_LIMITS
 
     def encode(self, call: CallRecord) -> tuple[str, bytes]:
         path, body = self.backend.request_params(call.request)
@@ -159,30 +174,33 @@ class _OpenAIBatches:
 
     async def submit(self, group: str, lines: list[bytes], tag: str) -> str:
         client = self.backend._sdk_client()
-        uploaded = await client.files.create(file=("synth-batch.jsonl", b"\n".join(lines) + b"\n"), purpose="batch")
-        batch = await client.batches.create(
-            input_file_id=uploaded.id, endpoint=group, completion_window="24h", metadata={"synth_submission": tag}
+        uploaded = await self._sdk(
+            client.files.create(file=("synth-batch.jsonl", b"\n".join(lines) + b"\n"), purpose="batch")
         )
+        batch = await self._sdk(client.batches.create(
+            input_file_id=uploaded.id, endpoint=group, completion_window="24h", metadata={"synth_submission": tag}
+        ))
         return str(batch.id)
 
     async def find(self, tag: str) -> str | None:
-        async for batch in self.backend._sdk_client().batches.list(limit=100):
+        page = await self._sdk(self.backend._sdk_client().batches.list(limit=100))
+        for batch in page.data:  # the newest first: a submission a moment ago is on the first page
             if (batch.metadata or {}).get("synth_submission") == tag:
                 return str(batch.id)
         return None
 
     async def status(self, job_id: str) -> JobStatus:
-        batch = await self.backend._sdk_client().batches.retrieve(job_id)
+        batch = await self._sdk(self.backend._sdk_client().batches.retrieve(job_id))
         return JobStatus(batch.status in ("completed", "failed", "expired", "cancelled"), str(batch.status))
 
     async def results(self, job_id: str) -> list[LineResult]:
         client = self.backend._sdk_client()
-        batch = await client.batches.retrieve(job_id)
+        batch = await self._sdk(client.batches.retrieve(job_id))
         results: list[LineResult] = []
         for file_id in (batch.output_file_id, batch.error_file_id):
             if not file_id:
                 continue
-            content = await client.files.content(file_id)
+            content = await self._sdk(client.files.content(file_id))
             for raw in content.text.splitlines():
                 if raw.strip():
                     results.append(self._line(json.loads(raw), batch.endpoint))
@@ -201,13 +219,10 @@ class _OpenAIBatches:
             return LineResult(call_id, None, str(error))
 
 
-class _AnthropicBatches:
+class _AnthropicBatches(_ProviderBatches):
     """Anthropic's Message Batches through the backend's SDK client."""
 
     limits = ANTHROPIC_LIMITS
-
-    def __init__(self, backend: Any) -> None:
-        self.backend = backend
 
     def encode(self, call: CallRecord) -> tuple[str, bytes]:
         request = {"custom_id": call.call_id, "params": self.backend.request_params(call.request)}
@@ -215,19 +230,20 @@ class _AnthropicBatches:
 
     async def submit(self, group: str, lines: list[bytes], tag: str) -> str:
         requests = [json.loads(line) for line in lines]
-        batch = await self.backend._sdk_client().messages.batches.create(requests=requests)
+        batch = await self._sdk(self.backend._sdk_client().messages.batches.create(requests=requests))
         return str(batch.id)
 
     async def find(self, tag: str) -> str | None:
         return None  # no metadata on Message Batches (see the module docstring)
 
     async def status(self, job_id: str) -> JobStatus:
-        batch = await self.backend._sdk_client().messages.batches.retrieve(job_id)
+        batch = await self._sdk(self.backend._sdk_client().messages.batches.retrieve(job_id))
         return JobStatus(batch.processing_status == "ended", str(batch.processing_status))
 
     async def results(self, job_id: str) -> list[LineResult]:
         results: list[LineResult] = []
-        async for entry in await self.backend._sdk_client().messages.batches.results(job_id):
+        entries = await self._sdk(self.backend._sdk_client().messages.batches.results(job_id))
+        async for entry in entries:
             result = entry.result
             if result.type == "succeeded":
                 try:
@@ -306,7 +322,13 @@ async def run_batches(
             api = apis.get(job.model_spec)
             if api is None or job.job_id is None:
                 continue
-            status = await api.status(job.job_id)
+            try:
+                status = await api.status(job.job_id)
+            except BackendError as error:
+                if error.fatal:
+                    raise
+                _notify(store, on_progress, started, f"batch {job.job_id}: poll failed ({error}); trying again")
+                continue
             if status.ended:
                 await _collect(store, jobs, job, api, batch_prices, cache, status.state)
             _notify(store, on_progress, started, f"batch {job.job_id}: {status.state}")

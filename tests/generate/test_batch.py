@@ -133,3 +133,31 @@ def test_kill_9_after_submission_then_resume_polls_the_same_jobs(real_posts, tmp
     store.close()
     assert [job.job_id for job in jobs_after] == [jobs_before[0].job_id] and jobs_after[0].state == "collected"
     assert len(pd.read_csv(run_dir / "posts.csv")) == 12  # exported
+
+
+@pytest.mark.parametrize("spec", ["openai:gpt-4o-mini", "anthropic:claude-haiku-4-5"])
+def test_a_submission_cut_short_before_its_job_id_was_saved(real_posts, tmp_path, monkeypatch, spec) -> None:
+    """A kill between the provider's answer and the store's write: OpenAI's job is found by its metadata tag
+    and adopted; Anthropic's batches carry no tag, so the calls are submitted again (posts still once each)."""
+    import asyncio
+
+    from synth.backends.registry import create_backend
+    from synth.generate.batch import batch_api
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    with batch_server() as fake:
+        base_url = f"{fake.base_url}/v1" if spec.startswith("openai") else fake.base_url
+        plan = plan_run(_config(spec, base_url), real_posts)
+        store = RunStore.create(tmp_path / "run", plan.run_id, plan.config.to_dict())
+        store.add_calls(plan.calls)
+        backend = create_backend(spec, base_url=base_url)
+        api = batch_api(backend)
+        assert api is not None
+        lines = [api.encode(call) for call in plan.calls]
+        BatchJobs(store).add("cut-short", spec, [call.call_id for call in plan.calls])
+        asyncio.run(api.submit(lines[0][0], [line for _, line in lines], "cut-short"))  # then "killed"
+        store.close()
+        result = resume_run(tmp_path / "run")
+    assert result.status == COMPLETED and result.progress.done_calls == 12 and result.posts["post_id"].is_unique
+    assert len(fake.batches) == (1 if spec.startswith("openai") else 2)
+    assert fake.live == 0
