@@ -29,4 +29,5 @@ navigation = st.navigation(PAGES)
 embeddings.start_umap_warmup()  # UMAP compiles for 15-45 s on first use: do it before anyone asks for a map
 
 state.show_session_summary()
+embeddings.embedder_setting()
 navigation.run()

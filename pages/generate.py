@@ -51,19 +51,22 @@ else:
     max_tokens = right.number_input("Max tokens per call", 16, 8192, 256, key="generate_max_tokens")
     seed = left.number_input("Seed", 0, 2**31 - 1, 0, key="generate_seed")
     budget = middle.number_input("Budget in USD (0 = none)", 0.0, 10_000.0, 0.0, key="generate_budget")
-    base_url = right.text_input("Base URL for openai: models (optional)", key="generate_base_url")
+    base_url = right.text_input("Base URL for openai: models (optional)", key="generate_base_url",
+                                help="Several, comma-separated, make a fleet: calls are spread over the servers")
+    batch = left.toggle("Batch API (half price, results within a day)", key="generate_batch",
+                        help="openai: and anthropic: models only; resume picks up the same jobs")
     gen.key_inputs(specs, shown_keys)
 
     plan: Plan | None = None
     try:
-        settings = {s: base_url_settings(s, base_url) for s in specs}
+        settings = {s: base_url_settings(s, base_url.replace(",", " ").split()) for s in specs}
         backends = gen.build_backends(specs, settings) if specs else {}
         models = tuple(ModelConfig(s, settings.get(s, {})).suited_to(backends[s]) for s in specs)
         config = GenerationConfig(
             models=models, topics=tuple(offered[t] for t in chosen_topics), platforms=tuple(platforms),
             per_cell=int(per_cell), posts_per_call=int(per_call), strategy=strategy, k=int(k), seed=int(seed),
             options=GenerationOptions(max_tokens=int(max_tokens), temperature=float(temperature)),
-            budget_usd=float(budget) or None,
+            budget_usd=float(budget) or None, batch=batch,
         )
         plan = plan_run(config, labelled)
     except SynthError as error:

@@ -17,3 +17,8 @@ class InputError(SynthError):
 
 class ConfigError(SynthError):
     """A setting, option or missing credential that must be changed."""
+
+
+class ServiceError(SynthError):
+    """A server the user pointed synth at (an embedding server...) refused a request or stayed unreachable
+    after the retries. The message names the server and what to check."""

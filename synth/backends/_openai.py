@@ -45,6 +45,8 @@ DEFAULT_MAX_RETRIES = 2
 DEFAULT_MAX_CONTEXT = 8192
 # Compatible servers without auth still get a bearer token from the SDK; this one says so.
 NO_KEY = "no-key-needed"
+CHAT_PATH = "/v1/chat/completions"
+COMPLETIONS_PATH = "/v1/completions"
 
 
 @register
@@ -120,23 +122,41 @@ class OpenAIBackend(CloudBackend):
                 fatal=True, kind="bad_request",
             )
         client = self._sdk_client()
+        path, params = self.request_params(request)
         try:
-            if request.prompt is not None:
-                response: Any = await client.completions.create(
-                    model=self.model, prompt=request.prompt, **self._sampling(request.options, chat=False)
-                )
+            if path == COMPLETIONS_PATH:
+                response: Any = await client.completions.create(**params)
             else:
-                response = await client.chat.completions.create(
-                    model=self.model,
-                    messages=[{"role": m.role, "content": m.content} for m in request.messages],
-                    **self._sampling(request.options, chat=True),
-                )
+                response = await client.chat.completions.create(**params)
         except Exception as error:
             mapped = self._backend_error(error)
             if mapped is None:
                 raise
             raise mapped from None
         return self._completion(response, chat=request.prompt is None)
+
+    def request_params(self, request: Request) -> tuple[str, dict[str, Any]]:
+        """The endpoint path and JSON body of `request` (what `generate` sends; batch files hold the same)."""
+        if request.prompt is not None:
+            return COMPLETIONS_PATH, {
+                "model": self.model, "prompt": request.prompt, **self._sampling(request.options, chat=False)
+            }
+        messages = [{"role": m.role, "content": m.content} for m in request.messages]
+        return CHAT_PATH, {"model": self.model, "messages": messages, **self._sampling(request.options, chat=True)}
+
+    def completion_from_body(self, path: str, body: dict[str, Any]) -> Completion:
+        """The Completion in a response body of `path` (a batch result line's `response.body`).
+
+        Raises:
+            BackendError: the body is not a completion (kind `malformed`).
+        """
+        chat = path == CHAT_PATH
+        kind = openai.types.chat.ChatCompletion if chat else openai.types.Completion
+        try:
+            response = kind.model_validate(body)
+        except Exception as error:  # pydantic's ValidationError, or anything the body's shape raises
+            raise _sdk.malformed("openai", f"{type(error).__name__}: {str(error)[:200]}", self._secrets) from None
+        return self._completion(response, chat=chat)
 
     def _sampling(self, options: GenerationOptions, *, chat: bool) -> dict[str, Any]:
         # OpenAI's own chat API replaced max_tokens (refused by its reasoning models); compatible servers

@@ -62,6 +62,8 @@ class Completion:
     finish_reason: str | None = None
     # The exact model that answered, when the provider says (e.g. "gpt-4o-mini-2024-07-18").
     model_version: str | None = None
+    # The server that answered, when a fleet spread the call over several (synth.backends.fleet).
+    endpoint: str | None = None
 
 
 class BackendError(SynthError):

@@ -57,6 +57,11 @@ def parse_model_spec(spec: str) -> tuple[str, str]:
 
 
 def create_backend(spec: str, **settings: Any) -> Backend:
-    """Build the backend for a `backend:model` spec with its settings (keyword-only, backend-specific)."""
+    """Build the backend for a `backend:model` spec with its settings (keyword-only, backend-specific).
+    A list of base URLs builds a fleet over them (synth.backends.fleet)."""
+    if isinstance(settings.get("base_url"), list | tuple):
+        from synth.backends.fleet import create_fleet
+
+        return create_fleet(spec, **settings)
     backend_name, model = parse_model_spec(spec)
     return get_backend_class(backend_name)(model=model, **settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from synth.cli.embedder_option import add_embedder_option, chosen_embedder
 from synth.schema import PLATFORM
 
 
@@ -23,6 +24,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--by", metavar="COLUMN",
                         help="also report each value of this synthetic column separately, e.g. model")
     parser.add_argument("--seed", type=int, default=0, help="seed of the real halves and sampled steps (0)")
+    add_embedder_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -37,9 +39,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} is a file, not a folder. Name a folder (it is created if missing).")
+    embedder = chosen_embedder(args)
     real = load_posts_file(args.real, synthetic=False)
     synthetic = load_posts_file(args.synthetic, synthetic=True)
-    metrics = evaluate(real, synthetic, seed=args.seed, by=args.by)
+    metrics = evaluate(real, synthetic, seed=args.seed, by=args.by, embedder=embedder)
     out.mkdir(parents=True, exist_ok=True)
     target = out / "metrics.json"
     target.write_text(json.dumps(metrics, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")

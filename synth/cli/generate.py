@@ -56,8 +56,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--temperature", type=float, default=0.9, help="sampling temperature (default 0.9)")
     parser.add_argument("--budget", type=float, metavar="USD", help="stop before spending more than this")
     parser.add_argument("--prices", type=Path, help="price table TOML replacing the bundled one")
-    parser.add_argument("--base-url", help="base URL for openai models (vLLM, Ollama, llama.cpp server...)")
+    parser.add_argument(
+        "--base-url", action="append", metavar="URL",
+        help="base URL for openai models (vLLM, Ollama, llama.cpp server...); repeat it for a fleet: calls are "
+        "spread over the servers, --concurrency calls on each, and a failing server is set aside",
+    )
     parser.add_argument("--no-cache", action="store_true", help="do not answer identical calls from the cache")
+    parser.add_argument(
+        "--batch", action="store_true",
+        help="send openai: and anthropic: calls through the providers' batch APIs (half price, results within a "
+        "day): jobs are submitted, polled and collected; Ctrl-C or a crash is safe, `synth resume` picks up the "
+        "same jobs. Failed or expired requests then run live",
+    )
     parser.add_argument("--estimate", action="store_true", help="print the token and cost estimate and stop")
     parser.add_argument("--out", type=Path, help="run directory to create (required unless --estimate)")
     parser.set_defaults(run=run)
@@ -96,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         models=models, topics=topics, platforms=tuple(p for p in args.platforms.split(",") if p.strip()),
         per_cell=args.per_cell, posts_per_call=args.posts_per_call, strategy=args.strategy, k=args.k,
         seed=args.seed, options=options, timeout_s=args.timeout, budget_usd=args.budget,
-        prices_path=str(args.prices) if args.prices else None, use_cache=not args.no_cache,
+        prices_path=str(args.prices) if args.prices else None, use_cache=not args.no_cache, batch=args.batch,
     )
     plan = plan_run(config, real_posts)
     estimate = plan.estimate

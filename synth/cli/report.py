@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from synth.cli.embedder_option import add_embedder_option, chosen_embedder
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -29,6 +31,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--samples", type=int, default=5, help="real and synthetic posts shown per platform")
     parser.add_argument("--n-boot", type=int, default=200, help="bootstrap replicates of the leaderboard")
     parser.add_argument("--seed", type=int, default=0, help="seed of samples, halves and bootstrap (default 0)")
+    add_embedder_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -46,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("give the synthetic posts: --synthetic FILE..., or --run RUN_DIR... to use a run's posts.")
     if args.samples < 1 or args.n_boot < 0:
         raise InputError("--samples must be 1 or more and --n-boot 0 or more.")
+    # Only --all-metrics embeds; a remote embedder is asked for its vector size when chosen.
+    embedder = chosen_embedder(args) if args.all_metrics and args.metrics is None else None
     real, _ = load_files(list(args.real), platform=args.platform)
     if args.synthetic:
         synthetic = as_synthetic(load_files(list(args.synthetic))[0])
@@ -62,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{args.metrics}: a metrics.json holds one JSON object; this file does not.")
     artifacts = make_artifacts(real, synthetic, run_dirs=args.run_dirs, metrics=metrics, n_boot=args.n_boot,
                                samples_per_platform=args.samples, seed=args.seed,
-                               all_metrics=args.all_metrics)
+                               all_metrics=args.all_metrics, embedder=embedder)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(artifacts.report_html, encoding="utf-8")
     print(f"report: {args.out} ({len(artifacts.report_html) / 1e6:.1f} MB, opens offline)")

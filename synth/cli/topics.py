@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from synth.cli.embedder_option import add_embedder_option, chosen_embedder
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -31,6 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--min-platforms", type=int, default=2, help="platforms a topic must be on (default 2)")
     parser.add_argument("--max-posts", type=int, default=20_000, help="fit on a sample of at most this many posts")
     parser.add_argument("--seed", type=int, default=0, help="seed for sampling and UMAP (default 0)")
+    add_embedder_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -43,10 +46,11 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--min-topic-size must be at least 2")
     if args.min_platforms < 1:
         raise ConfigError("--min-platforms must be at least 1")
+    embedder = chosen_embedder(args)
     posts, _ = load_files(list(args.files), platform=args.platform)
     topic_set = discover_topics(
         posts, method=args.method, min_topic_size=args.min_topic_size, min_platforms=args.min_platforms,
-        max_posts=args.max_posts, seed=args.seed,
+        max_posts=args.max_posts, seed=args.seed, embedder=embedder,
     )
     try:
         args.out.parent.mkdir(parents=True, exist_ok=True)

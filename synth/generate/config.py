@@ -7,6 +7,7 @@ A GenerationConfig is plain data. It is saved in the run store as JSON (without 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
@@ -29,8 +30,8 @@ class ModelConfig:
         spec: `backend:model`, e.g. `local:smollm2` or `openai:gpt-4o-mini`.
         settings: keyword settings for the backend's constructor (e.g. `base_url`). Keys that look like
             credentials (`api_key`...) are used but never saved in the run store.
-        concurrency: calls in flight at once for this model; None picks 1 for `local` (one model in
-            memory) and 8 for the others.
+        concurrency: calls in flight at once for this model (on each server of a fleet); None picks 1 for
+            `local` (one model in memory) and 8 for the others.
         requests_per_minute: rate limit on calls, None for none.
         tokens_per_minute: rate limit on input + output tokens (estimated before the call as prompt
             chars/4 + max_tokens), None for none.
@@ -71,11 +72,15 @@ class ModelConfig:
         }
 
 
-def base_url_settings(spec: str, base_url: str | None) -> dict[str, Any]:
+def base_url_settings(spec: str, base_url: str | Sequence[str] | None) -> dict[str, Any]:
     """The settings a base URL gives the model `spec`: only `openai:` models take one (vLLM, Ollama and the
-    llama.cpp server speak OpenAI's API); other models, or a blank URL, get none."""
-    base_url = (base_url or "").strip()
-    return {"base_url": base_url} if base_url and spec.startswith("openai:") else {}
+    llama.cpp server speak OpenAI's API); other models, or a blank URL, get none. Several URLs make a fleet
+    (synth.backends.fleet): the calls are spread over those servers."""
+    urls = [base_url] if base_url is None or isinstance(base_url, str) else list(base_url)
+    urls = [url.strip() for url in urls if url and url.strip()]
+    if not urls or not spec.startswith("openai:"):
+        return {}
+    return {"base_url": urls[0] if len(urls) == 1 else urls}
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,8 @@ class GenerationConfig:
         budget_usd: stop the run cleanly before spending more than this; None for no cap.
         prices_path: a price table TOML replacing the bundled `synth/generate/prices.toml`.
         use_cache: serve identical calls (backend, model, request, seed) from the response cache.
+        batch: send the calls of `openai:` and `anthropic:` models through the providers' batch APIs (half
+            price, up to a day's turnaround; see synth.generate.batch); other models run as usual.
     """
 
     models: tuple[ModelConfig, ...]
@@ -112,6 +119,7 @@ class GenerationConfig:
     budget_usd: float | None = None
     prices_path: str | None = None
     use_cache: bool = True
+    batch: bool = False
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -189,5 +197,10 @@ def _validate(config: GenerationConfig) -> None:
         raise ConfigError(f"k (few-shot examples) must be 0 or more, not {config.k}")
     if config.timeout_s <= 0:
         raise ConfigError(f"timeout_s must be positive, not {config.timeout_s}")
+    if config.batch and config.budget_usd is not None:
+        raise ConfigError(
+            "a budget cannot be enforced on batch jobs (the provider runs a whole job at once): read the batch "
+            "estimate and drop --budget, or drop --batch to run with a budget"
+        )
     if config.budget_usd is not None and config.budget_usd < 0:
         raise ConfigError(f"budget_usd must be 0 or more, not {config.budget_usd}")

@@ -45,9 +45,17 @@ FREE = Price(0.0, 0.0)
 class PriceTable:
     """Prices by backend and model; look them up with `price`."""
 
-    def __init__(self, prices: dict[str, dict[str, Price]], source: str) -> None:
+    def __init__(
+        self, prices: dict[str, dict[str, Price]], source: str, batch: dict[str, dict[str, Price]] | None = None
+    ) -> None:
         self.prices = prices
         self.source = source
+        self.batch = batch or {}
+
+    def for_batch(self) -> PriceTable:
+        """The prices of the providers' batch APIs (the `batch_input`/`batch_output` columns); a model without
+        them has no batch price (unknown cost), never its standard one."""
+        return PriceTable(self.batch, f"{self.source} (batch prices)")
 
     def price(self, backend: str, model: str) -> Price | None:
         """The price of `backend:model`, FREE for local models, None when the table has none."""
@@ -89,10 +97,11 @@ def load_prices(path: str | Path | None = None) -> PriceTable:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ConfigError(f"price file {source} is not valid TOML ({error}); fix it") from None
     prices: dict[str, dict[str, Price]] = {}
+    batch: dict[str, dict[str, Price]] = {}
     for backend, models in data.items():
         if not isinstance(models, dict):
             raise ConfigError(f"{source}: [{backend}] must be a table of model = {{ input = ..., output = ... }}")
-        prices[backend] = {}
+        prices[backend], batch[backend] = {}, {}
         for model, entry in models.items():
             try:
                 price = Price(float(entry["input"]), float(entry["output"]))
@@ -104,7 +113,17 @@ def load_prices(path: str | Path | None = None) -> PriceTable:
             if price.input < 0 or price.output < 0:
                 raise ConfigError(f"{source}: {backend}.{model} has a negative price; prices are >= 0")
             prices[backend][model] = price
-    return PriceTable(prices, str(source))
+            if "batch_input" in entry or "batch_output" in entry:
+                try:
+                    batch[backend][model] = Price(float(entry["batch_input"]), float(entry["batch_output"]))
+                except (TypeError, KeyError, ValueError):
+                    raise ConfigError(
+                        f"{source}: {backend}.{model} needs both numeric `batch_input` and `batch_output` prices "
+                        "(USD per million tokens through the batch API), or neither"
+                    ) from None
+                if min(batch[backend][model].input, batch[backend][model].output) < 0:
+                    raise ConfigError(f"{source}: {backend}.{model} has a negative batch price; prices are >= 0")
+    return PriceTable(prices, str(source), batch)
 
 
 def estimate_tokens(text: str) -> int:

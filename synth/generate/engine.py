@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from synth.backends.base import Backend, BackendError, Completion
+from synth.backends.fleet import FleetBackend
 from synth.backends.registry import create_backend
 from synth.errors import ConfigError
 from synth.generate.cache import ResponseCache, default_cache_path
@@ -245,10 +246,18 @@ async def _run_workers(
             config, model, backend, limiter, prices, cache, state, on_progress, stop, budget_changed,
             endpoint=str(backend.describe().get("base_url") or ""),
         )
-        for _ in range(min(model.effective_concurrency(), len(queue))):
+        for _ in range(min(_worker_count(model, backends[model.spec]), len(queue))):
             tasks.append(asyncio.create_task(_worker(queue, context)))
     if tasks:
         await _wait_for_workers(tasks, state, stop, cancel)
+
+
+def _worker_count(model: ModelConfig, backend: Backend) -> int:
+    """A model's workers: its concurrency, on each server when it is a fleet (which caps each server at it)."""
+    if isinstance(backend, FleetBackend):
+        backend.per_endpoint = model.effective_concurrency()
+        return model.effective_concurrency() * backend.endpoint_count
+    return model.effective_concurrency()
 
 
 async def _wait_for_workers(

@@ -161,6 +161,8 @@ def plan_run(
                     )
     calls.sort(key=lambda call: call.call_index)  # interleave cells: early posts cover every cell
     prices = prices or load_prices(config.prices_path)
+    if config.batch:  # the batch APIs' prices (models that do not batch are local, hence free)
+        prices = prices.for_batch()
     return Plan(run_id, config, tuple(calls), estimate_calls(calls, real_posts, prices))
 
 

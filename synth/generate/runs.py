@@ -28,6 +28,7 @@ from synth import __version__, schema
 from synth.backends.base import Backend, BackendError
 from synth.backends.registry import get_backend_class
 from synth.errors import SynthError
+from synth.generate.batch import batch_phase
 from synth.generate.config import GenerationConfig
 from synth.generate.engine import execute
 from synth.generate.lock import RunLock, has_live_owner
@@ -180,6 +181,8 @@ async def _execute_and_export(
     budget_usd: float | None,
 ) -> RunResult:
     try:
+        if config.batch:  # the batch APIs first; what they leave (errors, expired jobs) goes the normal path
+            await batch_phase(store, config, backends, cache_path=cache_path, on_progress=on_progress)
         progress = await execute(
             store, config, backends=backends, on_progress=on_progress, cancel=cancel, cache_path=cache_path,
             budget_usd=budget_usd,

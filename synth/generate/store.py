@@ -90,6 +90,12 @@ CREATE TABLE IF NOT EXISTS posts (
     text TEXT NOT NULL,
     created_at REAL NOT NULL
 );
+-- The server that answered each call of a fleet (synth.backends.fleet); a table of its own, so stores
+-- written before fleets existed open unchanged.
+CREATE TABLE IF NOT EXISTS call_endpoints (
+    call_id TEXT PRIMARY KEY REFERENCES calls (call_id),
+    endpoint TEXT NOT NULL
+);
 """
 
 # A call's cost plus one more answer's (bound twice): unknown (NULL) stays unknown for an unpriced model.
@@ -231,6 +237,11 @@ class RunStore:
     def close(self) -> None:
         self._db.close()
 
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection, for tables another module keeps in the run's store (synth.generate.batch)."""
+        return self._db
+
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         self._db.execute("BEGIN IMMEDIATE")
@@ -333,6 +344,11 @@ class RunStore:
                     model_version(completion), completion.finish_reason, outcome.started_at, now, call.call_id, DONE,
                 ),
             ).rowcount
+            if updated and completion.endpoint is not None and not outcome.cached:
+                db.execute(
+                    "INSERT OR REPLACE INTO call_endpoints (call_id, endpoint) VALUES (?, ?)",
+                    (call.call_id, completion.endpoint),
+                )
             if updated:
                 db.executemany(
                     "INSERT INTO posts (post_id, run_id, call_id, position, text, created_at) "
@@ -357,6 +373,14 @@ class RunStore:
                 model_version(completion), completion.finish_reason, call.call_id, DONE,
             ),
         )
+
+    def endpoints(self) -> dict[str, str]:
+        """call_id -> the server that answered it, for calls a fleet spread over several servers."""
+        rows = self._db.execute(
+            "SELECT e.call_id, e.endpoint FROM call_endpoints e JOIN calls c USING (call_id) WHERE c.run_id = ?",
+            (self.run_id,),
+        ).fetchall()
+        return {row["call_id"]: row["endpoint"] for row in rows}
 
     def record_failure(self, call: CallRecord, error: str, latency_s: float) -> None:
         self._db.execute(

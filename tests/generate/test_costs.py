@@ -44,6 +44,8 @@ def test_user_price_file(tmp_path: Path) -> None:
         ('[openai]\n"m" = { input = "cheap", output = 1 }\n', "needs numeric"),
         ('[openai]\n"m" = { input = -1, output = 1 }\n', "negative price"),
         ('openai = 3\n', "must be a table"),
+        ('[openai]\n"m" = { input = 1, output = 1, batch_input = 0.5 }\n', "both numeric `batch_input`"),
+        ('[openai]\n"m" = { input = 1, output = 1, batch_input = -1, batch_output = 1 }\n', "negative batch"),
     ],
 )
 def test_bad_price_files(tmp_path: Path, content: str, message: str) -> None:
@@ -51,6 +53,16 @@ def test_bad_price_files(tmp_path: Path, content: str, message: str) -> None:
     path.write_text(content, encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_prices(path)
+
+
+def test_batch_prices_are_their_own_column(tmp_path: Path) -> None:
+    batch = load_prices().for_batch()
+    assert batch.price("openai", "gpt-4o-mini-2024-07-18") == Price(0.075, 0.30)
+    assert batch.price("anthropic", "claude-haiku-4-5") == Price(0.50, 2.50)
+    assert batch.price("local", "smollm2") == FREE
+    path = tmp_path / "prices.toml"
+    path.write_text('[openai]\n"no-batch" = { input = 1, output = 2 }\n', encoding="utf-8")
+    assert load_prices(path).for_batch().price("openai", "no-batch") is None  # unknown, not the standard price
 
 
 def test_missing_price_file() -> None:
