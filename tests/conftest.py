@@ -24,6 +24,9 @@ def _no_real_api_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test can reach a paid API: real keys are removed from the environment."""
     for variable in API_KEY_VARIABLES:
         monkeypatch.delenv(variable, raising=False)
+    # The app's embedder setting writes os.environ directly: set then delete, so teardown removes what a test set.
+    monkeypatch.setenv("SYNTH_EMBEDDER", "")
+    monkeypatch.delenv("SYNTH_EMBEDDER")
 
 
 @pytest.fixture(scope="session")

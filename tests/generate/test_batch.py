@@ -69,7 +69,7 @@ def test_an_ended_openai_job_leaves_what_it_did_not_run_to_the_normal_path(real_
 
 @pytest.mark.parametrize("outcome", ["completed", "expired"])
 def test_anthropic_message_batches(real_posts, tmp_path, monkeypatch, outcome) -> None:
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    monkeypatch.setenv("ANTHROPIC_COMPATIBLE_API_KEY", "sk-ant-test")  # the fake is not Anthropic's host
     with batch_server(outcome=outcome) as fake:
         plan = plan_run(_config("anthropic:claude-haiku-4-5", fake.base_url), real_posts)
         fake.errors = {plan.calls[0].call_id}
@@ -144,7 +144,7 @@ def test_a_submission_cut_short_before_its_job_id_was_saved(real_posts, tmp_path
     from synth.backends.registry import create_backend
     from synth.generate.batch import batch_api
 
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    monkeypatch.setenv("ANTHROPIC_COMPATIBLE_API_KEY", "sk-ant-test")  # the fake is not Anthropic's host
     with batch_server() as fake:
         base_url = f"{fake.base_url}/v1" if spec.startswith("openai") else fake.base_url
         plan = plan_run(_config(spec, base_url), real_posts)
