@@ -148,9 +148,11 @@ def scrub(text: str, *secrets: Secret | None) -> str:
 
 
 def reveals(text: str, *secrets: Secret | None) -> bool:
-    """True when `text` holds a trace of one of `secrets` that `scrub` would mask."""
+    """True when `text` holds a trace of one of `secrets` that `scrub` would mask. A secret shorter than
+    MIN_FRAGMENT characters (a toy key such as `abc` for a local server) is never judged: ordinary text
+    holds it by chance."""
     return any(
-        secret is not None and secret.reveal() and (
+        secret is not None and len(secret.reveal()) >= MIN_FRAGMENT and (
             _covered(text, secret.reveal()) is not None or _mask_elided(text, secret.reveal()) != text
         )
         for secret in secrets
@@ -220,9 +222,9 @@ def _traces(value: str) -> _Traces:
 def _covered(text: str, value: str) -> bytearray | None:
     """Which characters of `text` belong to a run of MIN_FRAGMENT or more characters of `value` or of one
     of its encodings (1 = covered); None when there are none."""
-    if len(value) < MIN_FRAGMENT:  # too short to have pieces: only the whole value counts
-        starts = [match.start() for match in re.finditer(re.escape(value), text)]
-        spans = [(start, start + len(value)) for start in starts]
+    if len(value) < MIN_FRAGMENT:  # too short to have pieces: only the whole value, standing alone, counts
+        pattern = rf"(?<![\w\-]){re.escape(value)}(?![\w\-])"
+        spans = [match.span() for match in re.finditer(pattern, text)]
     else:
         traces, spans = _traces(value), []
         for match in traces.runs.finditer(text):
