@@ -22,6 +22,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -32,23 +33,25 @@ from synth.errors import ConfigError, SynthError
 SECRETS_FILE = ".streamlit/secrets.toml"
 MASK = "***"
 
+# Every pattern here starts only where a run of its characters starts (a lookbehind) and never backtracks
+# into a run (possessive quantifiers), so a hostile answer of millions of characters costs linear time.
 # Shapes of provider keys, scrubbed from provider messages even when they are not our key
 # (OpenAI echoes a partly masked key in its 401 message).
-_KEY_PATTERN = re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_\-*.]{5,}[A-Za-z0-9_*]")
+_KEY_PATTERN = re.compile(r"(?<![A-Za-z0-9_\-*.])(?:sk|pk|rk)-[A-Za-z0-9_\-*.]{5,}[A-Za-z0-9_*]")
 # A bearer token in an echoed header, whatever its shape.
 _BEARER = re.compile(r"(\bBearer\s+)[A-Za-z0-9._~+/=\-]{8,}")
 # user:password@ (or token@) in any URL inside a text.
-_URL_CREDENTIALS = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]*://)[^/\s@]+@")
+_URL_CREDENTIALS = re.compile(r"((?<![a-zA-Z0-9+.\-])[a-zA-Z][a-zA-Z0-9+.\-]*+://)[^/\s@]++@")
 # Names of settings, JSON keys and query parameters that hold credentials (not "tokens", which counts them).
 SECRET_NAME = re.compile(
     r"api[_-]?key|secret|password|passwd|authori[sz]ation|bearer|access[_-]?token|^token$|^key$|^sig(nature)?$",
     re.IGNORECASE,
 )
 # An elided echo of a key: its first characters, dots or stars, its last characters.
-_ELIDED = re.compile(r"(?P<head>[\w\-]{3,})(?:[.*…•]{2,}|…)(?P<tail>[\w\-]{3,})")
+_ELIDED = re.compile(r"(?<![\w\-])(?P<head>[\w\-]{3,}+)(?:[.*…•]{2,}+|…)(?P<tail>[\w\-]{3,}+)")
 # The shortest run of a secret's characters that counts as a trace of it.
 MIN_FRAGMENT = 8
-_FRAGMENT_PATTERNS: dict[str, re.Pattern[str]] = {}
+_TRACES: dict[str, _Traces] = {}
 
 
 class Secret:
@@ -139,16 +142,18 @@ def scrub(text: str, *secrets: Secret | None) -> str:
     for secret in secrets:
         if secret is not None and secret.reveal():
             text = _mask_elided(text, secret.reveal())
-            text = _mask_runs(text, _fragment_pattern(secret.reveal()))
+            text = _mask_runs(text, secret.reveal())
     text = _BEARER.sub(r"\1" + MASK, text)
     return _KEY_PATTERN.sub(MASK, text)
 
 
 def reveals(text: str, *secrets: Secret | None) -> bool:
-    """True when `text` holds a trace of one of `secrets` that `scrub` would mask."""
+    """True when `text` holds a trace of one of `secrets` that `scrub` would mask. A secret shorter than
+    MIN_FRAGMENT characters (a toy key such as `abc` for a local server) is never judged: ordinary text
+    holds it by chance."""
     return any(
-        secret is not None and secret.reveal() and (
-            _fragment_pattern(secret.reveal()).search(text) or _mask_elided(text, secret.reveal()) != text
+        secret is not None and len(secret.reveal()) >= MIN_FRAGMENT and (
+            _covered(text, secret.reveal()) is not None or _mask_elided(text, secret.reveal()) != text
         )
         for secret in secrets
     )
@@ -190,22 +195,48 @@ def url_password(url: str | None) -> Secret | None:
     return Secret(credential) if credential else None
 
 
-def _fragment_pattern(value: str) -> re.Pattern[str]:
-    """A regex matching every run of MIN_FRAGMENT characters of `value` or of one of its encodings (a
-    lookahead, so overlapping runs are all found and `_mask_runs` can join them)."""
-    cached = _FRAGMENT_PATTERNS.get(value)
+@dataclass(frozen=True)
+class _Traces:
+    """What a trace of one secret looks like: its MIN_FRAGMENT-character pieces in every encoding, and the
+    runs of characters such pieces are made of (only those runs are searched, so prose costs little)."""
+
+    pieces: frozenset[str]
+    runs: re.Pattern[str]
+
+
+def _traces(value: str) -> _Traces:
+    """The traces of `value` (cached: a run checks every answer against the same key)."""
+    cached = _TRACES.get(value)
     if cached is not None:
         return cached
-    grams: set[str] = set()
-    for variant in _encodings(value):
-        if len(variant) < MIN_FRAGMENT:
-            grams.add(variant)
-        grams.update(variant[i:i + MIN_FRAGMENT] for i in range(len(variant) - MIN_FRAGMENT + 1))
-    alternatives = "|".join(re.escape(gram) for gram in sorted(grams, key=len, reverse=True) if gram)
-    pattern = re.compile(f"(?=({alternatives}))")
-    if len(_FRAGMENT_PATTERNS) < 64:
-        _FRAGMENT_PATTERNS[value] = pattern
-    return pattern
+    variants = _encodings(value)
+    pieces = frozenset(variant[i:i + MIN_FRAGMENT] for variant in variants
+                       for i in range(len(variant) - MIN_FRAGMENT + 1))
+    alphabet = "".join(sorted(set("".join(variants))))
+    traces = _Traces(pieces, re.compile(f"[{re.escape(alphabet)}]{{{MIN_FRAGMENT},}}"))
+    if len(_TRACES) < 64:
+        _TRACES[value] = traces
+    return traces
+
+
+def _covered(text: str, value: str) -> bytearray | None:
+    """Which characters of `text` belong to a run of MIN_FRAGMENT or more characters of `value` or of one
+    of its encodings (1 = covered); None when there are none."""
+    if len(value) < MIN_FRAGMENT:  # too short to have pieces: only the whole value, standing alone, counts
+        pattern = rf"(?<![\w\-]){re.escape(value)}(?![\w\-])"
+        spans = [match.span() for match in re.finditer(pattern, text)]
+    else:
+        traces, spans = _traces(value), []
+        for match in traces.runs.finditer(text):
+            run, offset = match.group(), match.start()
+            spans += [(offset + i, offset + i + MIN_FRAGMENT) for i in range(len(run) - MIN_FRAGMENT + 1)
+                      if run[i:i + MIN_FRAGMENT] in traces.pieces]
+    if not spans:
+        return None
+    covered = bytearray(len(text))
+    for start, end in spans:
+        covered[start:end] = b"\1" * (end - start)
+    return covered
 
 
 def _encodings(value: str) -> list[str]:
@@ -234,13 +265,10 @@ def _mask_elided(text: str, value: str) -> str:
     return _ELIDED.sub(mask, text)
 
 
-def _mask_runs(text: str, pattern: re.Pattern[str]) -> str:
-    """`text` with every character covered by a match of `pattern` (a lookahead with one group) masked,
-    each joined run of covered characters becoming one ***."""
-    covered = bytearray(len(text))
-    for match in pattern.finditer(text):
-        covered[match.start(1):match.end(1)] = b"\1" * (match.end(1) - match.start(1))
-    if not any(covered):
+def _mask_runs(text: str, value: str) -> str:
+    """`text` with each joined run of characters covered by traces of `value` replaced by one ***."""
+    covered = _covered(text, value)
+    if covered is None:
         return text
     pieces, index = [], 0
     while index < len(text):

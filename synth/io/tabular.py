@@ -7,7 +7,7 @@ import re
 import warnings
 import zipfile
 from typing import IO, Any
-from xml.etree import ElementTree
+from xml.parsers import expat
 
 import openpyxl
 import pandas as pd
@@ -107,7 +107,7 @@ def check_archive(data: bytes, name: str) -> None:
                 if entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml"):
                     with archive.open(entry) as part:
                         _check_row_count(part, name)
-    except (zipfile.BadZipFile, ValueError, OSError, ElementTree.ParseError) as error:
+    except (zipfile.BadZipFile, ValueError, OSError, expat.ExpatError) as error:
         raise InputError(
             f"{name}: cannot read this Excel workbook ({type(error).__name__}: {error}). Open it in Excel or "
             "LibreOffice and save it again as .xlsx, or as .csv."
@@ -135,24 +135,32 @@ def _check_sizes(entries: list[zipfile.ZipInfo], name: str) -> None:
 
 
 def _check_row_count(part: IO[bytes], name: str) -> None:
-    """Count the rows holding data in one worksheet's XML as it streams; refuse past MAX_ROWS (plus the
-    header), or a sheet declaring more rows than Excel allows, without reading further."""
-    rows, sheet_data = 0, None
-    for event, element in ElementTree.iterparse(part, events=("start", "end")):
-        tag = element.tag.rsplit("}", 1)[-1]
-        if event == "start":
-            if tag == "dimension":
-                last_row = re.search(r"(\d+)$", element.get("ref", ""))
-                if last_row and int(last_row.group(1)) > EXCEL_MAX_ROWS:
-                    raise InputError(too_many_rows(name, int(last_row.group(1)) - 1))
-            elif tag == "sheetData":
-                sheet_data = element
-        elif tag == "row":
-            rows += any(child.text for child in element.iter())
-            if rows > MAX_ROWS + 1:
-                raise InputError(too_many_rows(name, rows - 1, at_least=True))
-            if sheet_data is not None:
-                sheet_data.remove(element)  # the only child at this point: keeps memory flat
+    """Count the rows holding data (a value or a text) in one worksheet's XML as it streams; refuse past
+    MAX_ROWS (plus the header), or a sheet declaring more rows than Excel allows, without reading further.
+    Expat's callbacks build no tree, so memory stays flat whatever the sheet's size."""
+    counts = {"rows": 0, "filled": 0}
+
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        local = tag.rpartition(" ")[2]
+        if local == "row":
+            counts["filled"] = 0
+        elif local in ("v", "t"):
+            counts["filled"] = 1
+        elif local == "dimension":
+            last_row = re.search(r"(\d+)$", attributes.get("ref", ""))
+            if last_row and int(last_row.group(1)) > EXCEL_MAX_ROWS:
+                raise InputError(too_many_rows(name, int(last_row.group(1)) - 1))
+
+    def end(tag: str) -> None:
+        if tag.rpartition(" ")[2] == "row":
+            counts["rows"] += counts["filled"]
+            if counts["rows"] > MAX_ROWS + 1:
+                raise InputError(too_many_rows(name, counts["rows"] - 1, at_least=True))
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.ParseFile(part)
 
 
 def _sheet_rows(sheet: Any, name: str) -> tuple[list[Any], list[list[Any]]] | None:

@@ -166,3 +166,9 @@ def test_a_compatible_server_gets_its_own_key_never_the_providers(monkeypatch):
     assert find_compatible_key("OPENAI_API_KEY", None, url_from_environment=False).reveal() == "vllm-key-1234"
     assert find_compatible_key("OPENAI_API_KEY", "explicit-1", url_from_environment=False).reveal() == "explicit-1"
     assert find_compatible_key("OPENAI_API_KEY", None, url_from_environment=True).reveal() == "sk-openai-env-000000"
+
+
+def test_a_short_secret_is_masked_only_where_it_stands_alone_and_never_judged_in_answers():
+    secret = Secret("abc")
+    assert scrub("key abc refused; abcdef and xabc stay", secret) == "key *** refused; abcdef and xabc stay"
+    assert not reveals("the abc of posting", secret)

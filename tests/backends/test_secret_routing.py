@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +18,9 @@ from synth.backends._openai import OpenAIBackend
 from synth.backends.base import BackendError
 from synth.backends.registry import create_backend
 from synth.errors import ConfigError
-from synth.generate import GenerationConfig, ModelConfig, plan_run, run_generation
+from synth.generate import GenerationConfig, ModelConfig, manifest, plan_run, run_generation
+from synth.report.bundle import bundle_bytes
+from synth.report.html import build_report
 from synth.topics.model import TopicSpec
 from tests.backends.test_anthropic_wire import message_ok
 from tests.backends.test_openai_wire import CHAT, chat_ok, error
@@ -129,3 +133,10 @@ def test_a_run_records_no_key_fragment_and_no_url_password(scripted, tmp_path: P
         assert _no_trace(path.read_bytes(), KEY, PASSWORD), path.name
     saved = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert saved["config"]["models"][0]["settings"] == {"base_url": "http://127.0.0.1:9/v1"}
+    # The bundle and the report made from that run.
+    report = build_report(real, result.posts, manifest=manifest(tmp_path / "run"))
+    bundle = bundle_bytes(result.posts, report_html=report, run_dirs=[tmp_path / "run"])
+    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+        for name in archive.namelist():
+            assert _no_trace(archive.read(name), KEY, PASSWORD), name
+    assert _no_trace(report, KEY, PASSWORD)
