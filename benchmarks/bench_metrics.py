@@ -11,8 +11,14 @@ Measured, each once, in this order:
 - `classifier_auc`, `prdc` (nearest-real cosine, top-k recall, precision, recall, density, coverage in one
   pass), `frechet`, `mauve`: synthetic vs real, all posts.
 - `compare_semantic` and `compare_multiplatform`: the whole sections as `synth evaluate` runs them.
+- `sections_warm`: every section of metrics.json (lexical, semantic, multiplatform, privacy, affect,
+  diversity, utility, detector) with the real side already fitted once (`Reference`, with its embeddings,
+  tokens and affect computed before timing: "warm"), the new metrics of issue 13 among them, and their sum.
+  `affect_real_fit_s` is the one-off cost of the real side's affect.
 
-Usage: python benchmarks/bench_metrics.py [--cache-dir DIR] (default: a fresh temporary folder, removed after).
+Usage: python benchmarks/bench_metrics.py [--cache-dir DIR] [--random-vectors]
+(default cache: a fresh temporary folder, removed after). --random-vectors skips the model and uses seeded
+random unit vectors: the metric timings then measure the metric code alone (values are meaningless).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,10 +66,17 @@ def timed(work: Callable[[], Any]) -> tuple[Any, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache-dir", type=Path, help="embedding cache folder (default: fresh, temporary)")
+    parser.add_argument("--random-vectors", action="store_true", help="time the metrics on random vectors")
     args = parser.parse_args()
     if not DATA.is_dir():
         raise SystemExit(f"needs the real posts in {DATA}")
     real, synthetic = load()
+    if args.random_vectors:
+        rng = np.random.default_rng(0)
+        vectors = [rng.standard_normal((len(frame), 384)).astype(np.float32) for frame in (real, synthetic)]
+        print(json.dumps({"machine": _machine(), "posts": {"real": len(real), "synthetic": len(synthetic)},
+                          "vectors": "random (seed 0)", **sections_warm(real, synthetic, *vectors)}, indent=2))
+        return
     real_texts, synthetic_texts = real["text"].tolist(), synthetic["text"].tolist()
     with tempfile.TemporaryDirectory() as scratch:
         cache_dir = args.cache_dir or Path(scratch)
@@ -89,7 +103,7 @@ def main() -> None:
         real, synthetic, real_embeddings=real_vectors, synthetic_embeddings=synthetic_vectors, seed=0))
 
     print(json.dumps({
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "load_average": os.getloadavg()},
+        "machine": _machine(),
         "posts": {"real": len(real), "synthetic": len(synthetic),
                   "distinct_texts_embedded_cold": embedded},
         "embed_cold": {"model_load_s": load_s, "real_s": cold_real_s, "synthetic_s": cold_synthetic_s,
@@ -103,7 +117,48 @@ def main() -> None:
         "mauve": {"seconds": mauve_s, "value": mauve},
         "compare_semantic_s": semantic_s,
         "compare_multiplatform_s": multiplatform_s,
+        **sections_warm(real, synthetic, real_vectors, synthetic_vectors),
     }, indent=2))
+
+
+def _machine() -> dict[str, Any]:
+    return {"python": platform.python_version(), "cpus": os.cpu_count(), "load_average": os.getloadavg()}
+
+
+def sections_warm(real: pd.DataFrame, synthetic: pd.DataFrame, real_vectors: np.ndarray,
+                  synthetic_vectors: np.ndarray) -> dict[str, Any]:
+    """Seconds of every metrics.json section with the real side fitted once beforehand."""
+    from synth.metrics.affect import compare_affect
+    from synth.metrics.diversity import compare_diversity
+    from synth.metrics.lexical import compare_lexical, lexical_features
+    from synth.metrics.privacy import privacy_report
+    from synth.metrics.reference import Reference
+    from synth.metrics.utility import compare_utility, detector
+
+    reference = Reference(real, vectors=real_vectors)
+    _ = reference.features, reference.counts, reference.splits
+    _, affect_real_s = timed(lambda: reference.affect)
+    embeddings = {"real_embeddings": real_vectors, "synthetic_embeddings": synthetic_vectors}
+    work: dict[str, Callable[[], Any]] = {
+        "lexical": lambda: compare_lexical(real, synthetic, reference=reference),
+        "semantic": lambda: semantic.compare_semantic(real, synthetic, **embeddings, reference=reference),
+        "multiplatform": lambda: compare_multiplatform(real, synthetic, **embeddings, reference=reference,
+                                                       synthetic_features=lexical_features(synthetic)),
+        "privacy": lambda: privacy_report(real, synthetic, embeddings=(real_vectors, synthetic_vectors)),
+        "affect": lambda: compare_affect(real, synthetic, reference=reference),
+        "diversity": lambda: compare_diversity(real, synthetic, **embeddings, reference=reference),
+        "utility": lambda: compare_utility(real, synthetic, **embeddings, reference=reference),
+        "detector": lambda: detector(real, synthetic, **embeddings, reference=reference),
+    }
+    seconds = {name: timed(job)[1] for name, job in work.items()}
+    new = ("affect", "diversity", "utility", "detector")
+    return {
+        "affect_real_fit_s": affect_real_s,
+        "sections_warm_s": seconds,
+        "new_metrics_warm_s": round(sum(seconds[name] for name in new), 3),
+        "all_sections_warm_s": round(sum(seconds.values()), 3),
+        "target_all_warm_s": 5.0,
+    }
 
 
 if __name__ == "__main__":

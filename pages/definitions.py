@@ -9,7 +9,9 @@ st.title("Metric definitions")
 st.caption(
     "Every fidelity number in this app and in its reports, defined so you can cite it and recompute it. "
     "Each synthetic-vs-real value is shown beside the real-vs-real baseline: the real posts split in two seeded "
-    "halves (stratified by platform), which is the closest a perfect generator could get on data of that size."
+    "halves (stratified by platform), which is the closest a perfect generator could get on data of that size. "
+    "The split is drawn several times (seeds seed, seed + 1, ...): the baseline is the mean over the splits and "
+    "its spread (± or baseline_std) the noise of the baseline itself."
 )
 
 query = st.text_input("Search", key="definitions_search", placeholder="e.g. jaccard, coverage, bootstrap")

@@ -27,6 +27,9 @@ DEFINITION = (
     "this size and variety, the ceiling every synthetic-vs-real score is read against."
 )
 
+DEFINITIONS: dict[str, str] = {"baseline": DEFINITION, "baseline_std": "Sample standard deviation of a baseline "
+                               f"over the {BASELINE_SPLITS} seeded real-vs-real splits."}
+
 
 def split_seeds(seed: int) -> list[int]:
     """The seeds of the BASELINE_SPLITS real-vs-real splits (the first is `seed` itself)."""

@@ -21,8 +21,9 @@ the leaderboard says the leaders are tied within uncertainty.
 
 The `all` row of a model is the unweighted mean of its platform scores (each replicate likewise), so it
 counts every platform the same whatever its size. The `baseline_score` of a platform is the score between the
-two real halves of `synth.metrics.baseline.split_halves`: the ceiling a perfect generator reaches on data of
-that size (halves are smaller than the full set, so the ceiling is slightly pessimistic).
+two real halves of `synth.metrics.baseline.split_halves`, the mean over the seeded splits of the Reference
+(`baseline_std` their spread): the ceiling a perfect generator reaches on data of that size (halves are
+smaller than the full set, so the ceiling is slightly pessimistic).
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ DEFINITIONS: dict[str, str] = {
     "score_interval": "2.5th-97.5th percentile of the score over bootstrap replicates that resample real and "
     "synthetic posts with replacement.",
     "p_best": "Share of bootstrap replicates in which the model scores highest on the platform.",
-    "baseline_score": "The score between two seeded halves of the real posts: the ceiling a perfect generator "
+    "baseline_std": "Sample standard deviation of the baseline score over the seeded real-vs-real splits.",
+    "baseline_score": "The score between two seeded halves of the real posts, mean over the seeded splits of "
+    "synth.metrics.baseline (for 'all', the mean over platforms within each split): the ceiling a perfect generator "
     "reaches on data of this size.",
 }
 
@@ -68,7 +71,7 @@ class Leaderboard:
 
     Attributes:
         cells: one row per (model, platform) and per (model, "all"): model, platform, score, score_low,
-            score_high, the three components, n_real, n_synthetic, baseline_score, p_best.
+            score_high, the three components, n_real, n_synthetic, baseline_score, baseline_std, p_best.
         best: one row per platform (and "all"): platform, best_model, p_best, clear (the leader's interval
             does not overlap the runner-up's), runner_up, verdict (a sentence for people).
         skipped: one row per (model, platform) left out, with the reason.
@@ -198,11 +201,12 @@ def build_leaderboard(
     real_all, synthetic_all = _samples(reference, synthetic)
     real_platforms = real[PLATFORM].astype("string").fillna("").to_numpy()
     synthetic_platforms = synthetic[PLATFORM].astype("string").fillna("").to_numpy()
-    halves = list(reference.halves) if len(real) >= 2 else None
+    splits = reference.splits if len(real) >= 2 else None
     rng = np.random.default_rng(seed)
     rows: list[dict] = []
     skipped: list[tuple[str, str, str]] = []
     replicate_scores: dict[tuple[str, str], np.ndarray] = {}
+    baselines: dict[str, np.ndarray] = {}  # platform -> baseline score of each split
     for platform in sorted(set(synthetic_platforms) - {""}):
         real_positions = np.flatnonzero(real_platforms == platform)
         on_platform = synthetic_platforms == platform
@@ -215,9 +219,9 @@ def build_leaderboard(
         if not cell_positions:
             continue
         samples = {model: synthetic_all.subset(positions) for model, positions in cell_positions.items()}
-        baseline = _baseline(real_all, halves, real_platforms, platform, min_posts)
-        rows += _score_platform(platform, real_all.subset(real_positions), samples, baseline, n_boot, rng,
-                                replicate_scores)
+        baselines[platform] = _baseline(real_all, splits, real_platforms, platform, min_posts)
+        rows += _score_platform(platform, real_all.subset(real_positions), samples, baselines[platform], n_boot,
+                                rng, replicate_scores)
     if not rows:
         raise InputError(
             "no model and platform has enough posts to score: each cell needs at least "
@@ -225,7 +229,7 @@ def build_leaderboard(
             "load real posts of the synthetic posts' platforms."
         )
     cells = pd.DataFrame(rows)
-    cells = pd.concat([cells, _overall(cells, replicate_scores, n_boot)], ignore_index=True)
+    cells = pd.concat([cells, _overall(cells, replicate_scores, baselines, n_boot)], ignore_index=True)
     return Leaderboard(
         cells=cells.sort_values(["platform", "score"], ascending=[True, False], ignore_index=True),
         best=_best(cells),
@@ -235,7 +239,7 @@ def build_leaderboard(
     )
 
 
-def _score_platform(platform: str, real_sample: _Sample, samples: dict[str, _Sample], baseline: float,
+def _score_platform(platform: str, real_sample: _Sample, samples: dict[str, _Sample], baseline: np.ndarray,
                     n_boot: int, rng: np.random.Generator,
                     replicate_scores: dict[tuple[str, str], np.ndarray]) -> list[dict]:
     """The rows of one platform's cells, every model bootstrapped against the same real resamples; each
@@ -284,24 +288,32 @@ def _bootstrap(real: _Sample, synthetic: list[_Sample], n_boot: int, rng: np.ran
     return boots
 
 
-def _baseline(real_all: _Sample, halves: list[np.ndarray] | None, platforms: np.ndarray, platform: str,
-              min_posts: int) -> float:
-    if halves is None:
-        return float("nan")
-    first, second = (positions[platforms[positions] == platform] for positions in halves)
-    if min(len(first), len(second)) < max(1, min_posts // 2):
-        return float("nan")
-    return 100 * float(_components(real_all.subset(first).totals(), real_all.subset(second).totals()).mean())
+def _baseline(real_all: _Sample, splits: list[tuple[np.ndarray, np.ndarray]] | None, platforms: np.ndarray,
+              platform: str, min_posts: int) -> np.ndarray:
+    """The platform's baseline score in each real-vs-real split (NaN where the halves are too small)."""
+    scores = []
+    for halves in splits or []:
+        first, second = (positions[platforms[positions] == platform] for positions in halves)
+        if min(len(first), len(second)) < max(1, min_posts // 2):
+            scores.append(float("nan"))
+            continue
+        scores.append(100 * float(_components(real_all.subset(first).totals(), real_all.subset(second).totals())
+                                  .mean()))
+    return np.array(scores if scores else [float("nan")])
 
 
 def _row(model: str, platform: str, values: np.ndarray, boots: np.ndarray, n_real: int, n_synthetic: int,
-         baseline: float) -> dict:
+         baseline: np.ndarray) -> dict:
     score = 100 * float(values.mean())
     low, high = _interval(score, boots)
+    defined = baseline[~np.isnan(baseline)]
     return {
         "model": model, "platform": platform, "score": score, "score_low": low, "score_high": high,
         **dict(zip(COMPONENTS, map(float, values), strict=True)),
-        "n_real": n_real, "n_synthetic": n_synthetic, "baseline_score": baseline, "p_best": float("nan"),
+        "n_real": n_real, "n_synthetic": n_synthetic,
+        "baseline_score": float(defined.mean()) if len(defined) else float("nan"),
+        "baseline_std": float(defined.std(ddof=1)) if len(defined) > 1 else float("nan"),
+        "p_best": float("nan"),
     }
 
 
@@ -317,15 +329,17 @@ def _interval(score: float, boots: np.ndarray) -> tuple[float, float]:
     return float(score - (middle - low)), float(score + (high - middle))
 
 
-def _overall(cells: pd.DataFrame, replicate_scores: dict, n_boot: int) -> pd.DataFrame:
-    """Per model, the unweighted mean over its platforms; each replicate averaged the same way."""
+def _overall(cells: pd.DataFrame, replicate_scores: dict, baselines: dict[str, np.ndarray],
+             n_boot: int) -> pd.DataFrame:
+    """Per model, the unweighted mean over its platforms; each replicate, and each baseline split, averaged the
+    same way."""
     rows, stacked = [], []
     for model, group in cells.groupby("model", sort=True):
         boots = np.mean([replicate_scores[(model, p)] for p in group["platform"]], axis=0)
         stacked.append(boots)
         rows.append(_row(str(model), ALL, group[list(COMPONENTS)].mean().to_numpy(), boots,
                          int(group["n_real"].sum()), int(group["n_synthetic"].sum()),
-                         float(group["baseline_score"].mean())))
+                         np.mean([baselines[p] for p in group["platform"]], axis=0)))
     if n_boot:
         winners = np.argmax(np.vstack(stacked), axis=0)
         for i, row in enumerate(rows):

@@ -47,6 +47,7 @@ METRIC_SECTIONS: tuple[str, ...] = ("lexical", "semantic", "multiplatform", "pri
 BY_PLATFORM_SECTIONS: frozenset[str] = frozenset(["lexical", "semantic", "affect", "diversity", "detector"])
 # Modules whose DEFINITIONS the report and the definitions page show, in this order.
 DEFINITION_MODULES: dict[str, str] = {
+    "Real-vs-real baseline": "synth.metrics.baseline",
     "Leaderboard score": "synth.metrics.leaderboard",
     "Lexical": "synth.metrics.lexical",
     "Semantic": "synth.metrics.semantic",

@@ -158,3 +158,23 @@ def test_inputs_are_not_modified(real: pd.DataFrame, synthetic: pd.DataFrame) ->
     build_leaderboard(real, synthetic, n_boot=5)
     pd.testing.assert_frame_equal(real, before_real)
     pd.testing.assert_frame_equal(synthetic, before_synthetic)
+
+
+def test_baseline_is_the_mean_over_the_seeded_splits_with_its_spread(real: pd.DataFrame,
+                                                                     synthetic: pd.DataFrame) -> None:
+    from synth.metrics.baseline import split_halves, split_seeds
+    from synth.metrics.leaderboard import _components, _samples
+    from synth.metrics.reference import Reference
+
+    board = build_leaderboard(real, synthetic, n_boot=0, seed=3)
+    cells = board.cells.set_index(["model", "platform"])
+    reference = Reference(real.reset_index(drop=True), seed=3)
+    real_all, _ = _samples(reference, synthetic.reset_index(drop=True))
+    per_split = []
+    for seed in split_seeds(3):
+        first, second = (half[half["platform"] == "twitter"].index.to_numpy()
+                         for half in split_halves(real.reset_index(drop=True), seed=seed))
+        per_split.append(100 * _components(real_all.subset(first).totals(), real_all.subset(second).totals()).mean())
+    assert cells.loc[("good", "twitter"), "baseline_score"] == pytest.approx(np.mean(per_split))
+    assert cells.loc[("good", "twitter"), "baseline_std"] == pytest.approx(np.std(per_split, ddof=1))
+    assert cells.loc[("good", "all"), "baseline_std"] >= 0

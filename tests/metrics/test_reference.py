@@ -81,3 +81,22 @@ def test_evaluate_by_model_tokenises_the_real_posts_once(monkeypatch: pytest.Mon
     assert tokenised.count(len(real)) == 1  # pooled block and both models share one tokenisation
     assert counted.count(len(real)) == 1
     assert tokenised.count(len(synthetic)) >= 1 and tokenised.count(12) >= 2  # synthetic sides are their own
+
+
+def test_affect_and_splits_are_fitted_once_and_shared(monkeypatch: pytest.MonkeyPatch) -> None:
+    import synth.metrics.affect as affect_module
+    from synth.metrics.affect import affect_features, compare_affect
+    from synth.metrics.baseline import split_seeds
+
+    real = _posts(30, "r")
+    reference = Reference(real, seed=2)
+    for (first, second), seed in zip(reference.splits, split_seeds(2), strict=True):
+        for mine, theirs in zip((first, second), split_positions(real, seed=seed), strict=True):
+            np.testing.assert_array_equal(mine, theirs)
+    pd.testing.assert_frame_equal(reference.affect, affect_features(real))
+    calls = []
+    original = affect_module.affect_features
+    monkeypatch.setattr(affect_module, "affect_features", lambda posts: calls.append(len(posts)) or original(posts))
+    fitted = reference.with_vectors(np.ones((30, 4)))
+    compare_affect(real, _posts(6, "s"), seed=2, reference=fitted)
+    assert calls == [6]  # the synthetic posts only: the real side came from the reference
