@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 
 from synth.backends.registry import create_backend  # noqa: E402
 from synth.generate import GenerationConfig, ModelConfig, plan_run  # noqa: E402
-from synth.generate.batch import BatchJobs, PollSchedule, _submit_new, batch_api, run_batches  # noqa: E402
+from synth.generate.batch import BatchJobs, PollSchedule, _submit_new, run_batches  # noqa: E402
+from synth.generate.batch_apis import batch_api  # noqa: E402
 from synth.generate.costs import load_prices  # noqa: E402
 from synth.generate.runs import export_run  # noqa: E402
 from synth.generate.store import RunStore  # noqa: E402

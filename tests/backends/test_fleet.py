@@ -153,3 +153,16 @@ def test_a_waiting_call_is_not_overtaken_by_a_busy_worker(scripted) -> None:
 
     asyncio.run(main())
     assert events.index("waiting") <= 1  # served right after the call in flight when it arrived
+
+
+def test_a_fleet_survives_the_run_config_round_trip() -> None:
+    from synth.generate.config import GenerationConfig, ModelConfig
+    from synth.topics.model import TopicSpec
+
+    urls = ["http://a:1/v1", "http://b:2/v1"]
+    config = GenerationConfig(models=(ModelConfig("openai:m", base_url_settings("openai:m", urls), concurrency=2),),
+                              topics=(TopicSpec("t", "coffee"),), platforms=("twitter",))
+    again = GenerationConfig.from_dict(config.to_dict())  # what `synth resume` reads back
+    assert again.models[0].settings == {"base_url": urls}
+    backend = create_backend(again.models[0].spec, **again.models[0].settings)
+    assert isinstance(backend, FleetBackend) and [e.url for e in backend.endpoints] == urls

@@ -16,7 +16,8 @@ import pytest
 from synth.backends.base import BackendError
 from synth.errors import ConfigError
 from synth.generate import COMPLETED, GenerationConfig, ModelConfig, plan_run, resume_run, run_generation
-from synth.generate.batch import BatchJobs, BatchLimits, _OpenAIBatches, split
+from synth.generate.batch import BatchJobs, split
+from synth.generate.batch_apis import BatchLimits, OpenAIBatches, batch_api
 from synth.generate.store import RunStore
 from tests.generate.conftest import TOPICS
 from tests.generate.fake_batch_servers import batch_server
@@ -89,7 +90,7 @@ def test_jobs_are_split_at_the_documented_limits(real_posts, tmp_path, monkeypat
     assert [len(chunk) for chunk in split(lines, BatchLimits(max_requests=100, max_bytes=25))] == [2, 2, 2, 1]
     with pytest.raises(BackendError, match="over the 5 bytes"):
         split(lines, BatchLimits(max_requests=100, max_bytes=5))
-    monkeypatch.setattr(_OpenAIBatches, "limits", BatchLimits(max_requests=5, max_bytes=10**6))
+    monkeypatch.setattr(OpenAIBatches, "limits", BatchLimits(max_requests=5, max_bytes=10**6))
     with batch_server() as fake:
         result = run_generation(plan_run(_config("openai:gpt-4o-mini", f"{fake.base_url}/v1"), real_posts),
                                 tmp_path / "run")
@@ -142,7 +143,6 @@ def test_a_submission_cut_short_before_its_job_id_was_saved(real_posts, tmp_path
     import asyncio
 
     from synth.backends.registry import create_backend
-    from synth.generate.batch import batch_api
 
     monkeypatch.setenv("ANTHROPIC_COMPATIBLE_API_KEY", "sk-ant-test")  # the fake is not Anthropic's host
     with batch_server() as fake:
