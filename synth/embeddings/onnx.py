@@ -1,10 +1,12 @@
-"""The bundled MiniLM run by ONNX Runtime: the same vectors as sentence-transformers, faster on a CPU.
+"""The bundled MiniLM run by ONNX Runtime: the same vectors as sentence-transformers. Not the
+project's default embedder: on this shared 2-core machine its speed against sentence-transformers was not
+shown to be steadily better (see benchmarks/bench_embed.py).
 
 At first use the model folder is exported once into the cache (`<cache>/embeddings/onnx/<model>-<digest>/`):
 the transformer with its mean pooling traced to `model.onnx` by torch. Later processes load the file in a
 fraction of a second. Nothing is downloaded: the export reads the local folder only.
 
-The default runs that fp32 export (cosine 1.0000 to sentence-transformers per post). `quantized=True`
+By default it runs that fp32 export (cosine 1.0000 to sentence-transformers per post). `quantized=True`
 runs an int8 copy made by ONNX Runtime's dynamic quantizer: faster again, but on 2,000 real posts its worst
 post falls to a cosine of about 0.97 (below the 0.99 the vectors must keep), so it is an option, not the
 default (see benchmarks/bench_embed.py).

@@ -29,7 +29,7 @@ def test_backends_have_different_names_so_their_vectors_never_mix(tmp_path: Path
     names = {int8.name, fp32.name, SentenceTransformerEmbedder().name}
     assert names == {"all-MiniLM-L6-v2+onnx-int8", "all-MiniLM-L6-v2+onnx-fp32", "all-MiniLM-L6-v2"}
     assert int8.dim == fp32.dim == 384 and fp32.threads >= 1
-    assert get_default_embedder().name == fp32.name
+    assert get_default_embedder().name == "all-MiniLM-L6-v2"  # sentence-transformers stays the default
     assert fp32.embed([]).shape == (0, 384)  # nothing to do: no export, no model load
     assert not any(tmp_path.iterdir())
 
