@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, str] = {
     "resume": "resume",
     "report": "report",
     "topics": "topics",
+    "postprocess": "postprocess",
 }
 
 
