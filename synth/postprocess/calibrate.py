@@ -6,8 +6,9 @@ ranked by their own count and each is given the real count at the same rank (the
 needed). A post above its target loses its surplus (repeated hashtags first, then the last ones); a post below
 gains what is missing, drawn from the real platform's own hashtags and emoji by frequency, and, for mentions
 and links, placeholders in the platform's format (`@user_4821`, `u/user_4821`, `https://t.co/Xk3...`): never
-a real person's handle. Length is only ever cut, at a sentence boundary. Casing: as many posts start in lower
-case as the real share says (posts opening with "I" or an acronym are left alone).
+a real person's handle. Length is only ever cut, at a sentence boundary (at a clause boundary when the first
+sentence alone is too long). Casing: as many posts start in lower case as the real share says (posts opening
+with "I" or an acronym are left alone).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pandas as pd
 
 from synth import schema
 from synth.postprocess.base import CHANGED, Change, Context, StepResult, texts
-from synth.postprocess.text_checks import trim_to_sentences
+from synth.postprocess.text_checks import trim_to_clause, trim_to_sentences
 from synth.text import HASHTAG_RE, MENTION_RE, URL_RE, emoji_re
 
 MARKERS: dict[str, re.Pattern[str] | None] = {"hashtags": HASHTAG_RE, "mentions": MENTION_RE, "urls": URL_RE,
@@ -123,10 +124,13 @@ class Calibrate:
         length_targets = _rank_targets(np.array([len(t) for t in current]), profile.chars, rng)
         for row, text in enumerate(current):
             if len(text) > length_targets[row]:
-                trimmed = trim_to_sentences(text, int(length_targets[row]))
+                target = int(length_targets[row])
+                trimmed, where = trim_to_sentences(text, target), "a sentence"
+                if trimmed is None:
+                    trimmed, where = trim_to_clause(text, target), "a clause"
                 if trimmed is not None:
-                    apply(row, "trim_length", f"{len(text)} -> {len(trimmed)} characters (target "
-                          f"{length_targets[row]})", trimmed)
+                    apply(row, "trim_length", f"{len(text)} -> {len(trimmed)} characters at the end of {where} "
+                          f"(target {target})", trimmed)
         # Casing before additions: an added leading @mention would hide how the text itself opens.
         n_lower = round(profile.lowercase_share * len(current)) - sum(t.lstrip()[:1].islower() for t in current)
         candidates = [row for row, t in enumerate(current) if _LOWERABLE_RE.match(t.lstrip())]

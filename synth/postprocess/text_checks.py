@@ -104,6 +104,19 @@ def trim_to_sentences(text: str, max_chars: int) -> str | None:
     return kept if len(kept) >= MIN_TRIMMED_CHARS else None
 
 
+_CLAUSE_END_RE = re.compile(r"[,;:–—](?=\s)|[.!?…](?=\s|$)")
+
+
+def trim_to_clause(text: str, max_chars: int) -> str | None:
+    """The text cut after the last clause or sentence end (, ; : – — . ! ? …) within `max_chars`, for posts
+    whose first sentence alone is too long; None when no such cut keeps MIN_TRIMMED_CHARS characters."""
+    ends = [match.end() for match in _CLAUSE_END_RE.finditer(text[: max_chars + 1]) if match.end() <= max_chars]
+    if not ends:
+        return None
+    kept = text[: ends[-1]].rstrip(",;:–— ")
+    return kept if len(kept) >= MIN_TRIMMED_CHARS else None
+
+
 def trim_unfinished(text: str) -> str | None:
     """The text up to its last finished sentence (ending in . ! ? or …), None when it has none worth keeping."""
     pieces = sentences(text)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 
 from synth.postprocess.calibrate import Calibrate
+from synth.postprocess.text_checks import trim_to_clause
 from synth.text import HASHTAG_RE, MENTION_RE, URL_RE
 from tests.postprocess.frames import REAL_TEXTS, context, real_posts, synthetic_posts
 
@@ -52,3 +53,13 @@ def test_casing_follows_the_real_share_of_lower_case_starts() -> None:
     openings = [MENTION_RE.sub("", t).lstrip()[0] for t in result.posts["text"]]
     assert sum(c.islower() for c in openings) == sum(t[0].islower() for t in REAL_TEXTS["twitter"])
     assert all(c.before != c.after for c in result.changes)
+
+
+
+def test_a_long_first_sentence_is_cut_at_a_clause_boundary() -> None:
+    text = "the rider took the wrong turn, then called me twice, then waited at the gate for ten minutes and more"
+    assert trim_to_clause(text, 55) == "the rider took the wrong turn, then called me twice"
+    assert trim_to_clause("no breaks anywhere in this text at all", 20) is None
+    long = "Ordered at nine and the food came cold, the rider was rude, the app showed delivered all along"
+    result = calibrated([("s1", "twitter", long)] + [(f"s{i}", "twitter", "late again") for i in range(2, 9)])
+    assert len(result.posts["text"].iloc[0]) < len(long)
