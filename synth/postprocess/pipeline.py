@@ -146,17 +146,27 @@ def _params(step: Step) -> dict[str, Any]:
     return {"params": params()} if callable(params) else {}
 
 
-def write_result(result: PostprocessResult, out_dir: str | Path, *, source: dict[str, Any]) -> dict[str, Path]:
-    """Write posts.csv (canonical columns), steps.json and changes.csv into `out_dir` (created if missing).
+def check_out_dir(out_dir: str | Path) -> Path:
+    """`out_dir` as a Path once it is known to be usable: not a file, not a run folder.
 
     Raises:
-        InputError: `out_dir` is a file, or would overwrite the run's own posts.
+        InputError: it is a file, or it holds a generation run (whose raw posts must stay as they are).
     """
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} is a file, not a folder; name a folder (it is created if missing)")
     if (out / STORE_FILE).exists():
         raise InputError(f"{out} holds a generation run; write the steered set to another folder, the raw posts stay")
+    return out
+
+
+def write_result(result: PostprocessResult, out_dir: str | Path, *, source: dict[str, Any]) -> dict[str, Path]:
+    """Write posts.csv (canonical columns), steps.json and changes.csv into `out_dir` (created if missing).
+
+    Raises:
+        InputError: `out_dir` is a file, or would overwrite the run's own posts.
+    """
+    out = check_out_dir(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = {"posts": out / POSTS_CSV, "steps": out / STEPS_JSON, "changes": out / CHANGES_CSV}
     columns = [column for column in schema.CANONICAL_COLUMNS if column in result.posts.columns]
@@ -196,6 +206,7 @@ def steer_run(
     chosen = make_steps(steps)
     if Path(out_dir).resolve() == Path(run_dir).resolve():
         raise ConfigError("--out must be another folder than --run: the raw posts are never overwritten")
+    check_out_dir(out_dir)  # before the work, not after it
     if real.empty:
         raise InputError("the real posts are empty; give the reference real posts with --real")
     inputs = load_run_for_postprocess(run_dir, real)

@@ -89,6 +89,8 @@ def test_a_folder_without_a_run_and_out_over_the_run_exit_2(
     assert "holds no run" in capsys.readouterr().err
     assert main(["postprocess", "--real", str(real), "--run", str(run), "--out", str(run)]) == 2
     assert "raw posts are never overwritten" in capsys.readouterr().err
+    assert main(["postprocess", "--real", str(real), "--run", str(run), "--out", str(real)]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
 
 
 def test_steps_run_in_registry_order_whatever_order_they_are_named() -> None:
