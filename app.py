@@ -14,6 +14,7 @@ PAGES = {
     ],
     "Generate": [
         st.Page("pages/generate.py", title="Generate", icon=":material/auto_awesome:"),
+        st.Page("pages/postprocess.py", title="Post-process", icon=":material/tune:"),
     ],
     "Compare": [
         st.Page("pages/embeddings.py", title="Embeddings", icon=":material/scatter_plot:"),

@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, str] = {
     "resume": "resume",
     "report": "report",
     "topics": "topics",
+    "postprocess": "postprocess",
 }
 
 

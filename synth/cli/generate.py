@@ -44,6 +44,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="model to use, repeatable: local:smollm2, local:gemma3-270m, openai:gpt-4o-mini, ...",
     )
     parser.add_argument("--per-cell", type=int, default=3, help="posts per topic x platform x model (default 3)")
+    parser.add_argument(
+        "--candidates", type=int, default=1,
+        help="candidates per wanted post (default 1); `synth postprocess` with the select step keeps the best",
+    )
     parser.add_argument("--posts-per-call", type=int, default=1, help="posts asked for in one call (default 1)")
     parser.add_argument("--strategy", default="topic", help="prompt strategy (default: topic)")
     parser.add_argument("--k", type=int, default=5, help="real examples per prompt (default 5)")
@@ -104,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
         options = GenerationOptions(max_tokens=max_tokens, temperature=args.temperature)
     config = GenerationConfig(
         models=models, topics=topics, platforms=tuple(p for p in args.platforms.split(",") if p.strip()),
-        per_cell=args.per_cell, posts_per_call=args.posts_per_call, strategy=args.strategy, k=args.k,
+        per_cell=args.per_cell, candidates=args.candidates, posts_per_call=args.posts_per_call,
+        strategy=args.strategy, k=args.k,
         seed=args.seed, options=options, timeout_s=args.timeout, budget_usd=args.budget,
         prices_path=str(args.prices) if args.prices else None, use_cache=not args.no_cache, batch=args.batch,
     )

@@ -92,6 +92,8 @@ class GenerationConfig:
         topics: the topics (see `synth.topics.model.TopicSpec`).
         platforms: canonical platform names (aliases such as `x` are accepted and normalised).
         per_cell: posts wanted per (model, topic, platform) cell.
+        candidates: candidates generated per wanted post; with more than 1 the run makes per_cell x candidates
+            posts per cell and post-processing (synth.postprocess.select) keeps the per_cell most real.
         posts_per_call: posts asked for in one call; a cell needs ceil(per_cell / posts_per_call) calls.
         strategy: prompt strategy from `synth.prompts.render.STRATEGIES` (`topic` is the method).
         k: real example posts shown in each few-shot prompt.
@@ -110,6 +112,7 @@ class GenerationConfig:
     topics: tuple[TopicSpec, ...]
     platforms: tuple[str, ...]
     per_cell: int = 3
+    candidates: int = 1
     posts_per_call: int = 1
     strategy: str = "topic"
     k: int = 5
@@ -123,6 +126,11 @@ class GenerationConfig:
 
     def __post_init__(self) -> None:
         _validate(self)
+
+    @property
+    def posts_per_cell(self) -> int:
+        """Posts generated per cell: the posts wanted times the candidates per wanted post."""
+        return self.per_cell * self.candidates
 
     def strategy_for(self, model: ModelConfig) -> str:
         return model.strategy or self.strategy
@@ -191,6 +199,8 @@ def _validate(config: GenerationConfig) -> None:
     object.__setattr__(config, "platforms", tuple(canonical))
     if config.per_cell < 1:
         raise ConfigError(f"per_cell must be at least 1, not {config.per_cell}")
+    if not 1 <= config.candidates <= 20:
+        raise ConfigError(f"candidates must be between 1 and 20 per wanted post, not {config.candidates}")
     if config.posts_per_call < 1:
         raise ConfigError(f"posts_per_call must be at least 1, not {config.posts_per_call}")
     if config.k < 0:

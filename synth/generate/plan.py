@@ -1,6 +1,7 @@
 """From a config to the list of calls a run makes, and what they should cost.
 
-Every (model, topic, platform) cell needs `per_cell` posts, asked for `posts_per_call` at a time. Each
+Every (model, topic, platform) cell needs `per_cell` posts (times `candidates` when over-generating for
+selection), asked for `posts_per_call` at a time. Each
 call gets a deterministic id (a hash of run id, cell and call index) and its own seed (a hash of the run
 seed, cell and call index), and its prompt is rendered up front, so the whole plan, prompts included, is
 saved before the first call and `resume` needs nothing but the store.
@@ -138,8 +139,8 @@ def plan_run(
         for topic in config.topics:
             for platform in config.platforms:
                 cell_key = cell_key_for(model, topic, platform)
-                for call_index in range(math.ceil(config.per_cell / config.posts_per_call)):
-                    n_posts = min(config.posts_per_call, config.per_cell - call_index * config.posts_per_call)
+                for call_index in range(math.ceil(config.posts_per_cell / config.posts_per_call)):
+                    n_posts = min(config.posts_per_call, config.posts_per_cell - call_index * config.posts_per_call)
                     seed = call_seed_for(config.seed, cell_key, call_index)
                     options = dataclasses.replace(config.options, seed=seed) if config.options else None
                     rendered = render(

@@ -1,0 +1,44 @@
+"""The Post-process page, opened through app.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import tests.generate.doubles  # noqa: F401  (registers the double backend)
+from synth.cli import main
+from synth.embeddings import embedder as embedder_module
+from synth.embeddings.embedder import HashingEmbedder
+from tests.app.pages import open_page
+from tests.postprocess.frames import real_posts
+
+PAGE = "pages/postprocess.py"
+
+
+@pytest.fixture
+def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(embedder_module, "get_default_embedder", lambda: HashingEmbedder(dim=128))
+    root = tmp_path / "runs"
+    monkeypatch.setenv("SYNTH_RUNS_DIR", str(root))
+    real = tmp_path / "real.csv"
+    real_posts().to_csv(real, index=False)
+    assert main(["generate", "--model", "double:x", "--platforms", "twitter,reddit", "--real", str(real),
+                 "--topics", "all", "--per-cell", "2", "--candidates", "2", "--out", str(root / "demo")]) == 0
+    return root
+
+
+def test_without_real_posts_the_page_says_what_to_do_first(runs: Path) -> None:
+    at = open_page(PAGE)
+    assert not at.exception and "Upload posts" in at.info[0].value
+
+
+def test_post_processing_a_run_makes_the_steered_set_the_synthetic_set(runs: Path) -> None:
+    at = open_page(PAGE, real=real_posts())
+    assert at.selectbox(key="postprocess_run").value == "demo"
+    at.button(key="postprocess_go").click().run()
+    assert not at.exception and not at.error
+    steered = at.session_state["synthetic_posts"]
+    assert 0 < len(steered) <= 4 and (runs / "demo" / "postprocessed" / "steps.json").is_file()
+    at.radio(key="postprocess_use").set_value("Raw set").run()
+    assert len(at.session_state["synthetic_posts"]) == 8
