@@ -35,6 +35,8 @@ class Job:
         detail: the work's latest progress report when it has one richer than a fraction (e.g. a generation
             run's `synth.generate.Progress`).
         cancel: set to ask the work to stop (work that can stop early watches it).
+        stage: the step the work is on, in words ("Embedding posts", "Reducing dimensions"...).
+        remaining_s: the work's estimate of the seconds left, measured on this machine, or None.
     """
 
     future: Future[Any]
@@ -43,10 +45,21 @@ class Job:
     progress: float = 0.0
     detail: Any = None
     cancel: threading.Event = field(default_factory=threading.Event)
+    stage: str = ""
+    remaining_s: float | None = None
 
     @property
     def elapsed(self) -> float:
         return time.monotonic() - self.started
+
+    def status_line(self) -> str:
+        """What the job is doing, for people: label, stage, time so far and time left when known."""
+        parts = [self.label + (f": {self.stage}" if self.stage else ""), f"{self.elapsed:.0f} s so far"]
+        if self.cancel.is_set() and self.running:
+            parts.append("cancelling…")
+        elif self.remaining_s is not None:
+            parts.append(f"about {duration(self.remaining_s)} left")
+        return " · ".join(parts)
 
     @property
     def running(self) -> bool:
@@ -106,6 +119,15 @@ class JobBoard:
 
     def get(self, key: str) -> Job | None:
         return self._jobs.get(key)
+
+
+def duration(seconds: float) -> str:
+    """Seconds for people: '45 s', '3 min', '1 h 20 min'."""
+    if seconds < 90:
+        return f"{max(seconds, 0):.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min"
 
 
 def lower_priority() -> None:

@@ -2,7 +2,8 @@
 
 The fit is cached twice: on disk by `synth.topics.discover.discover_topics` (keyed by the posts' content and the
 parameters, so a restarted server gets it back at once) and in memory by `st.cache_resource` (a frozen
-TopicSet shared read-only). Renames, merges and drops make new TopicSets kept in this session only.
+TopicSet shared read-only). Renames, merges and drops make new TopicSets, kept in the session and saved with
+its project (ui.state).
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ import streamlit as st
 from synth import schema
 from synth.topics.discover import discover_topics
 from synth.topics.model import TopicSet
+from ui import state
 
-TOPIC_SET = "topic_set"
-TOPIC_SET_SOURCE = "topic_set_source"
 MIN_SHARE = "topic_min_share"
 
 
@@ -43,16 +43,15 @@ def fit_topics(posts: pd.DataFrame, *, method: str, min_topic_size: int | None, 
 
 def get_topic_set(posts: pd.DataFrame | None) -> TopicSet | None:
     """This session's topic set, or None when there is none or it was made from other posts."""
-    topic_set = st.session_state.get(TOPIC_SET)
-    if topic_set is None or posts is None or st.session_state.get(TOPIC_SET_SOURCE) != posts_hash(posts):
+    topic_set, source = state.get_topic_set_and_source()
+    if topic_set is None or posts is None or source != posts_hash(posts):
         return None
     return topic_set
 
 
 def set_topic_set(topic_set: TopicSet, source: str | None = None) -> None:
-    st.session_state[TOPIC_SET] = topic_set
-    if source is not None:
-        st.session_state[TOPIC_SET_SOURCE] = source
+    """Make `topic_set` the session's (saved with the project); `source` None keeps the posts it was made from."""
+    state.set_topic_set(topic_set, source if source is not None else state.get_topic_set_and_source()[1])
 
 
 def get_min_share() -> float:
