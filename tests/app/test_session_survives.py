@@ -69,3 +69,28 @@ def test_an_unknown_project_in_the_url_is_said_and_forgotten() -> None:
     assert not at.exception
     assert any("No project 0123456789ab" in warning.value for warning in at.warning)
     assert "project" not in at.query_params
+
+
+def test_the_first_page_lists_opens_renames_and_deletes_projects() -> None:
+    first, second = projects.create_project("Vaccines"), projects.create_project("Food")
+    projects.save_real_posts(first.project_id, real_posts())
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    at.selectbox(key="project_pick").set_value(first.project_id)
+    at.button(key="project_open_button").click().run()
+    assert not at.exception
+    assert at.query_params["project"] == [first.project_id] or at.query_params["project"] == first.project_id
+    assert len(at.session_state["real_posts"]) == 20
+    assert any("20 real posts saved in this project" in caption.value for caption in at.caption)
+
+    at.text_input(key=f"project_name_{first.project_id}").input("Vaccine hesitancy").run()
+    assert projects.open_project(first.project_id).name == "Vaccine hesitancy"
+    at.text_input(key=f"project_name_{first.project_id}").input("   ").run()
+    assert "needs a name" in at.error[0].value  # refused, said, nothing changed
+    assert projects.open_project(first.project_id).name == "Vaccine hesitancy"
+
+    at.button(key="project_delete_button").click().run()
+    at.button(key="project_delete_yes_button").click().run()
+    assert not at.exception
+    assert [project.project_id for project in projects.list_projects()] == [second.project_id]
+    assert at.session_state["real_posts"] is None and "project" not in at.query_params
