@@ -188,4 +188,4 @@ def platform_from_file_name(name: str) -> str | None:
     words = [word for word in re.split(r"[^A-Za-z0-9.]+|(?<=[a-z])(?=[A-Z])", stem) if len(word) >= 3]
     found = {normalise_platform(word) for word in words if word.lower() not in _NOT_PLATFORM_WORDS}
     found.discard(None)
-    return found.pop() if len(found) == 1 else None  # type: ignore[return-value]
+    return found.pop() if len(found) == 1 else None
