@@ -29,7 +29,7 @@ from synth.plots.labels import MISSING_LABEL, escape_label, escape_markup
 
 __all__ = ["SOURCE_COLORS", "coverage_chart", "hover_text", "projection_scatter"]
 COLOR_TITLES = {schema.SOURCE: "Real or synthetic", schema.PLATFORM: "Platform", schema.MODEL: "Model",
-                schema.TOPIC: "Topic"}
+                schema.TOPIC: "Topic", "file_topic": "Topic column of the real file"}
 TEMPLATE = "plotly_white"
 LEGEND_CHARS = 60  # legend entries and group names are clipped to this many characters
 
