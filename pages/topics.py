@@ -63,7 +63,9 @@ options = ui_topics.topic_options(topic_set)
 rename_tab, merge_tab, drop_tab, posts_tab = st.tabs(["Rename", "Merge", "Drop", "Representative posts"])
 with rename_tab:
     chosen = st.selectbox("Topic", list(options), format_func=options.get, key="topics_rename_id")
-    label = st.text_input("New label", key="topics_rename_label", max_chars=80)
+    # Keyed by topic and filled with its label: picking another topic never leaves the last label in the box.
+    label = st.text_input("New label", topic_set.get(chosen).label, key=f"topics_rename_label_{chosen}",
+                          max_chars=80)
     if st.button("Rename", key="topics_rename"):
         try:
             ui_topics.set_topic_set(rename_topic(topic_set, chosen, label))

@@ -60,13 +60,15 @@ def test_fit_edit_and_view_topics() -> None:
     assert list(table["id"]) == ["coffee", "trains", "rain"]
     assert table.loc[0, "twitter"] == "6 (33%)"
 
-    at.selectbox(key="topics_rename_id").set_value("rain")
-    at.text_input(key="topics_rename_label").input("Weather")
+    at.selectbox(key="topics_rename_id").set_value("rain").run()
+    assert at.text_input(key="topics_rename_label_rain").value == "rain"  # the chosen topic's label, to edit
+    at.text_input(key="topics_rename_label_rain").input("Weather")
     at.button(key="topics_rename").click().run()
     assert not at.exception
     assert "Weather" in list(at.dataframe[0].value["label"])
+    assert at.text_input(key="topics_rename_label_rain").value == "Weather"
 
-    at.text_input(key="topics_rename_label").input("coffee")  # taken by another topic
+    at.text_input(key="topics_rename_label_rain").input("coffee")  # taken by another topic
     at.button(key="topics_rename").click().run()
     assert "already called" in at.error[0].value
 
