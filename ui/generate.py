@@ -94,7 +94,9 @@ def progress_line(job: Job, progress: Progress) -> str:
     """Calls, posts and spend so far, time so far and the estimate of the time left (measured per call)."""
     spend = "unknown" if progress.spend_usd is None else f"${progress.spend_usd:.4f}"
     finished = progress.done_calls + progress.failed_calls
-    if job.cancel.is_set():
+    if finished >= progress.total_calls or not job.running:
+        left = "done"
+    elif job.cancel.is_set():
         left = "cancelling: stops after the calls under way"
     elif job.remaining_s is not None and finished < progress.total_calls:
         per_call = progress.elapsed_s / max(finished, 1)
@@ -126,8 +128,10 @@ def final_message(job: Job) -> tuple[str, str]:
     if result.status == "completed":
         return "success", f"Run {result.run_id} finished: {len(result.posts)} posts."
     reason = "cancelled" if result.status == CANCELLED else result.status
+    # The engine's message speaks to the command line (`synth resume`); the page says what to do here instead.
+    detail = "" if result.status == CANCELLED else result.progress.message.strip().rstrip(".")
     return "warning", " ".join(part for part in (
-        f"Run {result.run_id} stopped ({reason}) with {len(result.posts)} posts.", result.progress.message,
+        f"Run {result.run_id} stopped ({reason}) with {len(result.posts)} posts.", detail + "." if detail else "",
         failure_reasons(result.run_dir), "Resume it below under Earlier runs.") if part)
 
 
