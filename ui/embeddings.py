@@ -23,7 +23,9 @@ import streamlit as st
 
 from synth import schema
 from ui.format import escape_markdown, number
-from ui.jobs import Job, job_board, lower_priority
+from ui.jobs import Job, job_board, lower_priority, show_pending
+
+__all__ = ["show_pending"]  # the page's progress widget, from ui.jobs
 
 EMBED_CHUNK = 256
 EXTRAS_DELAY_S = 3.0  # metrics and coverage wait this long so the page's first map is drawn first
@@ -146,21 +148,6 @@ def coverage_job(real: pd.DataFrame, vectors: np.ndarray, data_key: str) -> Job:
         return find_coverage_gaps(real, vectors[: len(real)], vectors[len(real) :])
 
     return job_board().submit(f"coverage:{data_key}", "Finding coverage gaps", work, delay_s=EXTRAS_DELAY_S)
-
-
-def show_pending(jobs: list[Job]) -> None:
-    """Progress of unfinished jobs, refreshed every 2 s; the whole page reruns when they are all done."""
-
-    @st.fragment(run_every=2.0)
-    def poll() -> None:
-        pending = [job for job in jobs if not job.future.done()]
-        if not pending:
-            st.rerun(scope="app")
-        for job in pending:
-            text = f"{job.label}… {job.elapsed:.0f} s"
-            st.progress(job.progress, text=text) if job.progress else st.caption(text)
-
-    poll()
 
 
 def metrics_table(result: dict[str, Any], group: str = "all") -> pd.DataFrame:

@@ -23,6 +23,10 @@ import streamlit as st
 MAX_JOBS = 64
 
 
+class Cancelled(Exception):
+    """Raised by work that stopped because its job's cancel event was set (the page says so)."""
+
+
 @dataclass
 class Job:
     """One background job: its future, what it is doing and how far it got.
@@ -141,6 +145,27 @@ def settle(job: Job, seconds: float) -> bool:
     """Wait up to `seconds` for `job` (a cached result is ready at once: no need to show progress)."""
     wait([job.future], timeout=seconds)
     return job.future.done()
+
+
+def show_pending(jobs: list[Job], *, cancel_key: str | None = None) -> None:
+    """Each unfinished job's stage, time so far and time left, refreshed every 2 s; the whole app reruns once
+    they are all done. With `cancel_key`, a Cancel button asks the jobs to stop (work that watches
+    `job.cancel` stops within seconds; the line says "cancelling…" until it has)."""
+
+    @st.fragment(run_every=2.0)
+    def poll() -> None:
+        pending = [job for job in jobs if not job.future.done()]
+        if not pending:
+            st.rerun(scope="app")
+        for job in pending:
+            st.progress(job.progress, text=job.status_line()) if job.progress else st.caption(job.status_line())
+        asked = all(job.cancel.is_set() for job in pending)
+        if cancel_key and not asked and st.button("Cancel", key=cancel_key, icon=":material/stop:"):
+            for job in pending:
+                job.cancel.set()
+            st.rerun(scope="fragment")
+
+    poll()
 
 
 @st.cache_resource(show_spinner=False)

@@ -169,7 +169,8 @@ KEPT_PREFIXES = ("generate_", "embeddings_", "lexical_", "leaderboard_", "report
 NOT_KEPT = frozenset({"report_build", "topics_rename", "topics_merge", "topics_drop", "generate_start",
                       "generate_cancel", "generate_open", "generate_add", "generate_resume",
                       "embeddings_plan_button", "lexical_upload", "report_upload", "report_requested",
-                      "generate_loaded", "generate_current_run", "generate_cancelling"})
+                      "generate_loaded", "generate_current_run", "generate_cancelling",
+                      "topics_fit_request"})
 NOT_SAVED_PREFIXES = ("generate_key_",)
 
 
