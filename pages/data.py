@@ -5,6 +5,7 @@ import streamlit as st
 from synth.errors import InputError
 from synth.io import MAX_ROWS, MAX_UPLOAD_MB, posts_to_bytes
 from ui import ingest, state
+from ui.demo import demo_posts
 from ui.format import escape_markdown
 from ui.projects import project_panel
 
@@ -51,7 +52,12 @@ elif uploads:
 
 posts, report = state.get_real_posts(), state.get_ingest_report()
 if posts is None:
-    st.info("Upload one or more files of posts to start.")
+    st.info("Upload one or more files of posts to start, or try the app on a small demo set.")
+    if st.button("Load the demo posts", key="data_demo_button", icon=":material/science:",
+                 help="60 short posts written for this app (vaccines and food delivery on Twitter/X, Reddit and "
+                      "Instagram): no real person's words."):
+        state.set_real_posts(*demo_posts())
+        st.rerun()
     st.stop()
 if not uploads:
     st.caption(escape_markdown(f"{len(posts):,} real posts saved in this project; upload files to replace them."))

@@ -102,3 +102,14 @@ def test_stats_are_computed_once_per_table_of_posts(app: AppTest) -> None:
     at.run()  # a rerun with the same posts (any widget click) reuses them
     assert at.session_state["ingest_platform_stats"][1] is first[1]
     assert first[0] is at.session_state["real_posts"]
+
+
+def test_the_demo_button_loads_the_bundled_sample_into_a_new_project(app: AppTest) -> None:
+    from synth import projects
+
+    app.button(key="data_demo_button").click().run()
+    assert not app.exception
+    posts = app.session_state["real_posts"]
+    assert len(posts) == 60 and set(posts["platform"]) == {"twitter", "reddit", "instagram"}
+    assert [metric.value for metric in app.metric] == ["60", "60"]
+    assert [project.name for project in projects.list_projects()][0].startswith("Project of")
