@@ -1,10 +1,14 @@
 """Entry point: page config, navigation over pages/, and the sidebar every page shares. Nothing else."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import embeddings, state
 
-st.set_page_config(page_title="Synthetic social media lab", page_icon=":material/hub:", layout="wide")
+# A local image: an emoji or :material/...: icon makes the browser fetch the favicon from the internet.
+FAVICON = str(Path(__file__).parent / "ui" / "static" / "favicon.png")
+st.set_page_config(page_title="Synthetic social media lab", page_icon=FAVICON, layout="wide")
 
 # Each screen is one file in pages/; add it here to put it in the menu.
 PAGES = {
@@ -29,6 +33,8 @@ PAGES = {
 navigation = st.navigation(PAGES)
 embeddings.start_umap_warmup()  # UMAP compiles for 15-45 s on first use: do it before anyone asks for a map
 
+state.restore_project()  # a reload or a restarted server: the project in the URL comes back
+state.keep_widget_values()  # a page's settings survive visits to other pages
 state.show_session_summary()
 embeddings.embedder_setting()
 navigation.run()

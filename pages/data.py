@@ -5,9 +5,12 @@ import streamlit as st
 from synth.errors import InputError
 from synth.io import MAX_ROWS, MAX_UPLOAD_MB, posts_to_bytes
 from ui import ingest, state
+from ui.demo import demo_posts
 from ui.format import escape_markdown
+from ui.projects import project_panel
 
 st.title("Upload real posts")
+project_panel()
 st.caption(
     f"CSV, TSV, JSON, JSON Lines, Parquet or Excel (.xlsx); X/Twitter API, Reddit, Telegram, YouTube and "
     f"CrowdTangle exports are recognised. Up to {MAX_UPLOAD_MB} MB and {MAX_ROWS:,} rows per file. "
@@ -48,25 +51,33 @@ elif uploads:
     st.info("No file is loaded yet: fix the problems above. Posts loaded earlier are kept.")
 
 posts, report = state.get_real_posts(), state.get_ingest_report()
-if posts is None or report is None:
-    st.info("Upload one or more files of posts to start.")
+if posts is None:
+    st.info("Upload one or more files of posts to start, or try the app on a small demo set.")
+    if st.button("Load the demo posts", key="data_demo_button", icon=":material/science:",
+                 help="60 short posts written for this app (vaccines and food delivery on Twitter/X, Reddit and "
+                      "Instagram): no real person's words."):
+        state.set_real_posts(*demo_posts())
+        st.rerun()
     st.stop()
+if not uploads:
+    st.caption(escape_markdown(f"{len(posts):,} real posts saved in this project; upload files to replace them."))
 
-st.subheader("Validation report")
-kept, read = st.columns(2)
-kept.metric("Posts kept", f"{report.rows_kept:,}")
-read.metric("Rows read", f"{report.rows_read:,}")
-st.dataframe(ingest.report_tables(report), hide_index=True, key="report_table")
-for file in report.files:
-    for reason, examples in file.examples.items():
-        st.caption(escape_markdown(f"{file.name}, {reason}, e.g.: " + "; ".join(examples)))
-    for note in file.notes:
-        st.caption(escape_markdown(f"{file.name}: {note}"))
-for note in report.notes:
-    st.caption(escape_markdown(note))
-if report.languages:
-    st.caption(escape_markdown("Languages (sample): " + ", ".join(
-        f"{language} {share:.0%}" for language, share in report.languages.items())))
+if report is not None:
+    st.subheader("Validation report")
+    kept, read = st.columns(2)
+    kept.metric("Posts kept", f"{report.rows_kept:,}")
+    read.metric("Rows read", f"{report.rows_read:,}")
+    st.dataframe(ingest.report_tables(report), hide_index=True, key="report_table")
+    for file in report.files:
+        for reason, examples in file.examples.items():
+            st.caption(escape_markdown(f"{file.name}, {reason}, e.g.: " + "; ".join(examples)))
+        for note in file.notes:
+            st.caption(escape_markdown(f"{file.name}: {note}"))
+    for note in report.notes:
+        st.caption(escape_markdown(note))
+    if report.languages:
+        st.caption(escape_markdown("Languages (sample): " + ", ".join(
+            f"{language} {share:.0%}" for language, share in report.languages.items())))
 
 st.subheader("Per platform")
 stats, figure = ingest.stats_figure(posts)

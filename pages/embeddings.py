@@ -7,6 +7,7 @@ from synth.errors import SynthError
 from synth.plots.embeddings import projection_scatter
 from ui import embeddings as emb
 from ui import state
+from ui import topics as ui_topics
 from ui.jobs import settle
 
 emb.start_umap_warmup()
@@ -33,7 +34,7 @@ elif not has_real:
     st.info("Only synthetic posts so far: upload real posts on the **Upload posts** page to compare them. The map "
             "shows the synthetic posts alone.", icon=":material/info:")
 
-posts = emb.combine_posts(real, synthetic)
+posts = emb.combine_posts(real, synthetic, ui_topics.get_topic_set(real))
 data_key = emb.texts_key(posts)
 embedding = emb.embeddings_job(posts, data_key)
 if not settle(embedding, 4.0):
@@ -52,7 +53,10 @@ method = controls[0].radio(
     help="UMAP keeps neighbourhoods (best for clusters); PCA is linear and instant; t-SNE is slow beyond 10k posts.",
 )
 color_by = controls[1].selectbox(
-    "Colour by", [c for c in emb.COLOR_CHOICES if posts[c].notna().any()], key="embeddings_color"
+    "Colour by", [c for c in emb.COLOR_CHOICES if c in posts.columns and posts[c].notna().any()],
+    key="embeddings_color", format_func=emb.COLOR_LABELS.get,
+    help="Topics are those of the Topics page for real and synthetic posts alike; the real file's own topic "
+         "column is offered apart.",
 )
 show_real = controls[2].toggle("Real", value=True, key="embeddings_show_real", disabled=not has_real)
 show_synthetic = controls[3].toggle(
@@ -82,15 +86,20 @@ if has_real and has_synthetic and not pending:  # the map first: both compete fo
 points = posts.assign(x=coords[:, 0], y=coords[:, 1])
 visible = points[((points[schema.SOURCE] == schema.REAL) & show_real)
                  | ((points[schema.SOURCE] == schema.SYNTHETIC) & show_synthetic)]
-map_column, metrics_column = st.columns([3, 1]) if has_real and has_synthetic else (st.container(), None)
-with map_column:
-    event = st.plotly_chart(
-        projection_scatter(visible, color_by=color_by), key="embeddings_map", on_select="rerun",
-        selection_mode=("lasso", "box", "points"), width="stretch",
-    )
-    st.caption(f"{len(visible):,} of {len(points):,} posts shown. Draw a lasso or a box to read the posts.")
-if metrics_column is not None:
-    with metrics_column:
+event = st.plotly_chart(
+    projection_scatter(visible, color_by=color_by), key="embeddings_map", on_select="rerun",
+    selection_mode=("lasso", "box", "points"), width="stretch",
+)
+st.caption(f"{len(visible):,} of {len(points):,} posts shown. Draw a lasso or a box to read the posts; "
+           "double-click the map to zoom to fit.")
+
+chosen = emb.selected_rows(event, visible)
+if len(chosen):
+    st.subheader(f"{len(chosen):,} selected posts")
+    st.dataframe(chosen[emb.SHOWN_COLUMNS], hide_index=True, key="embeddings_selected")
+
+if has_real and has_synthetic:
+    with st.container():
         st.subheader("Semantic metrics")
         metrics = extras[0] if extras else None
         if metrics is None or not metrics.future.done():
@@ -99,12 +108,9 @@ if metrics_column is not None:
             st.error(str(metrics.future.exception()), icon=":material/error:")
         else:
             st.dataframe(emb.metrics_table(metrics.future.result()), hide_index=True, key="embeddings_metrics",
-                         column_config={"definition": st.column_config.TextColumn(width="small")})
-
-chosen = emb.selected_rows(event, visible)
-if len(chosen):
-    st.subheader(f"{len(chosen):,} selected posts")
-    st.dataframe(chosen[emb.SHOWN_COLUMNS], hide_index=True, key="embeddings_selected")
+                         width="stretch", column_config={
+                             "definition": st.column_config.TextColumn(width="large"),
+                             "identifier": st.column_config.TextColumn(help="the name in metrics.json")})
 
 if has_real and has_synthetic:
     st.header("Coverage gaps")

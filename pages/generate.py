@@ -95,55 +95,80 @@ else:
 
 
 def show_current_run() -> None:
-    run_dir = st.session_state.get(gen.CURRENT_RUN)
-    job = gen.current_run(run_dir)
+    job = gen.current_run(st.session_state.get(gen.CURRENT_RUN))
     if job is None:
         return
     settle(job, 0.5)  # let the run advance a little before the page draws it again
     st.subheader(job.label)
     progress = job.detail
     if progress is not None:
-        st.progress(progress.fraction, text=gen.progress_line(progress))
+        st.progress(progress.fraction, text=gen.progress_line(job, progress))
         for post in progress.latest_posts[-3:]:
             # Labels and model output are data: plain text, never markdown.
             st.text(f"{post.get('model', '')} · {post.get('platform', '')} · {post.get('topic', '')}\n"
                     f"{post.get('text', '')}")
     if job.running:
-        if st.button("Cancel", key="generate_cancel"):
+        if job.cancel.is_set():
+            st.info("Cancelling… the run stops after the calls under way; what is done is kept.",
+                    icon=":material/hourglass_top:")
+        elif st.button("Cancel", key="generate_cancel"):
             job.cancel.set()
+            st.rerun(scope="fragment")  # show "Cancelling…" at once
         return
     kind, message = gen.final_message(job)
     getattr(st, kind)(message)
-    # Each session of a run (the start, every resume) is loaded once; a resumed run brings all its posts.
+    # Each session of a run (the start, every resume) is added once; a resumed run brings all its posts.
     result = gen.run_result(job)
     if result is not None and st.session_state.get("generate_loaded") != id(job):
-        state.set_synthetic_posts(result.posts)
         st.session_state["generate_loaded"] = id(job)
-        st.rerun()  # the whole page, so the sidebar counts the new posts
+        # Inside a fragment nothing may be drawn in the sidebar: the app rerun below redraws its counts.
+        state.add_run_posts(result.posts, redraw=False)
+        st.rerun(scope="app")
+    if result is not None and result.posts.empty:
+        st.caption("This run made no post, so the comparison set is unchanged.")
+    st.caption(gen.comparison_set_line(state.get_synthetic_posts()))
 
 
-current = gen.current_run(st.session_state.get(gen.CURRENT_RUN))
-# Refresh every second only while a run is going; the end of a run reruns the whole page once.
-st.fragment(run_every=1.0 if current is not None and current.running else None)(show_current_run)()
-
-st.subheader("Earlier runs")
-runs = list_runs()
-if runs.empty:
-    st.caption(f"No runs in {runs_root()} yet.")
-else:
-    st.dataframe(runs, hide_index=True, key="generate_runs_table")
-    picked = st.selectbox("Run", list(runs["run"]), key="generate_run_pick")
+def show_earlier_runs(running: bool) -> None:
+    st.subheader("Earlier runs")
+    runs = list_runs()
+    if runs.empty:
+        st.caption(f"No runs in {runs_root()} yet.")
+        return
+    st.dataframe(gen.runs_table(runs), hide_index=True, key="generate_runs_table")
+    names = gen.run_labels(runs)
+    picked = st.selectbox("Run", sorted(names, reverse=True), key="generate_run_pick", format_func=names.get)
+    if picked is None:
+        return
     gen.key_inputs(run_models(runs_root() / picked)[0], shown_keys)
-    open_column, resume_column = st.columns(2)
-    if open_column.button("Open its posts", key="generate_open"):
+    add_column, open_column, resume_column = st.columns(3)
+    if add_column.button("Add its posts to the comparison set", key="generate_add",
+                         help="compare several runs together; a run already in the set is replaced"):
+        state.add_run_posts(load_run_posts(runs_root() / picked), redraw=False)
+        st.rerun(scope="app")
+    if open_column.button("Compare only its posts", key="generate_open"):
         posts = load_run_posts(runs_root() / picked)
-        state.set_synthetic_posts(posts)
-        st.success(f"{len(posts):,} posts of run {picked} are now this session's synthetic posts.")
-    if resume_column.button("Resume", key="generate_resume", help="make only the calls not done yet"):
+        if posts.empty:
+            st.warning("That run has no post yet: the comparison set is unchanged.", icon=":material/warning:")
+        else:
+            state.set_synthetic_posts(posts, redraw=False)
+            st.rerun(scope="app")
+    busy = running and str(runs_root() / picked) == st.session_state.get(gen.CURRENT_RUN)
+    if resume_column.button("Resume", key="generate_resume", help="make only the calls not done yet",
+                            disabled=busy):
         try:
             specs, saved = run_models(runs_root() / picked)
             gen.start_run(runs_root() / picked, gen.build_backends(specs, saved))
             st.session_state[gen.CURRENT_RUN] = str(runs_root() / picked)
-            st.rerun()
+            st.rerun(scope="app")
         except SynthError as error:
             st.error(str(error), icon=":material/error:")
+    st.caption(gen.comparison_set_line(state.get_synthetic_posts()))
+
+
+current = gen.current_run(st.session_state.get(gen.CURRENT_RUN))
+going = current is not None and current.running
+# Refresh every second only while a run is going; the end of a run reruns the whole app once.
+st.fragment(run_every=1.0 if going else None)(show_current_run)()
+# The runs table follows the run too (posts, status), every few seconds while one is going.
+st.fragment(run_every=3.0 if going else None)(show_earlier_runs)(going)

@@ -30,7 +30,12 @@ except SynthError as error:
     st.stop()
 
 st.subheader("Who is best where")
-for row in board.best.itertuples():
+models = sorted(set(board.cells["model"]))
+if len(models) == 1:  # one model is always "best": no verdict to give, only its scores
+    st.info(escape_markdown(f"One model ({models[0]}): nothing to rank. Its scores below, each with its interval "
+                            "and the real-vs-real score, say how close it comes to the real posts."),
+            icon=":material/info:")
+for row in board.best.itertuples() if len(models) > 1 else ():
     verdict = escape_markdown(row.verdict) + ("" if row.p_best != row.p_best else f" (P(best) = {row.p_best:.0%})")
     if row.clear:
         st.success(verdict, icon=":material/trophy:")

@@ -52,7 +52,7 @@ if group is None or synthetic_shown.empty:
 
 st.subheader("Scorecard")
 st.text(f"{len(real_shown):,} real posts vs {len(synthetic_shown):,} synthetic posts ({model}).")
-card = compare.scorecard_table(group)
+card = compare.scorecard_table(group, n_real=len(real_shown), n_synthetic=len(synthetic_shown))
 st.dataframe(card, hide_index=True, height=35 * (len(card.data) + 1) + 3, key="lexical_scorecard")
 st.caption(compare.THRESHOLDS_NOTE)
 with st.expander("What do these numbers mean?", icon=":material/help:"):
@@ -81,6 +81,8 @@ for index, (column, (name, subset)) in enumerate(zip(columns, shown.items(), str
     column.markdown("**Real**" if index == 0 else "**Synthetic**")
     column.text(f"{name} ({len(subset):,} posts)")
     column.dataframe(
-        compare.top(subset, kind, int(k)).rename(columns={"share": "share of posts"}), hide_index=True,
-        column_config={"share of posts": st.column_config.NumberColumn(format="percent")}, key=f"lexical_top_{index}",
+        compare.top_per_100_posts(subset, kind, int(k)), hide_index=True, key=f"lexical_top_{index}",
+        column_config={"per 100 posts": st.column_config.NumberColumn(
+            format="%.1f", help="times the item occurs per 100 posts (a post may hold it several times, so this "
+                                "can exceed 100: it is a rate, not a share)")},
     )

@@ -7,6 +7,7 @@ from synth.plots.topics import topic_platform_heatmap
 from synth.topics.model import drop_topics, merge_topics, rename_topic
 from ui import state
 from ui import topics as ui_topics
+from ui.jobs import Cancelled, settle, show_pending
 
 st.title("Topics shared across platforms")
 st.caption(
@@ -28,14 +29,26 @@ with st.form("topics_fit"):
     min_platforms = platforms_column.number_input("Platforms a topic must be on", 1, 10, 2, key="topics_min_platforms")
     fit = st.form_submit_button("Find topics", type="primary")
 
-if fit:
-    try:
-        with st.spinner("Finding topics: embedding posts and clustering (minutes the first time, then cached)..."):
-            ui_topics.fit_topics(
-                posts, method=method, min_topic_size=int(size) or None, min_platforms=int(min_platforms)
-            )
-    except SynthError as error:
+if fit:  # the fit runs on the job board: the page stays usable, shows its stages, and can cancel it
+    st.session_state["topics_fit_request"] = {"method": method, "min_topic_size": int(size) or None,
+                                              "min_platforms": int(min_platforms)}
+request = st.session_state.get("topics_fit_request")
+if request is not None:
+    job = ui_topics.fit_job(posts, **request)
+    if not settle(job, 1.0):
+        st.caption("Embeddings and fits are cached on disk: the same posts and settings come back at once.")
+        show_pending([job], cancel_key="topics_cancel_button")
+        st.stop()
+    st.session_state["topics_fit_request"] = None
+    error = job.future.exception()
+    if isinstance(error, Cancelled):
+        st.warning(str(error), icon=":material/stop:")
+    elif isinstance(error, SynthError):
         st.error(str(error), icon=":material/error:")
+    elif error is not None:
+        raise error
+    else:
+        ui_topics.set_topic_set(job.future.result(), ui_topics.posts_hash(posts))
 
 topic_set = ui_topics.get_topic_set(posts)
 if topic_set is None:
@@ -63,7 +76,9 @@ options = ui_topics.topic_options(topic_set)
 rename_tab, merge_tab, drop_tab, posts_tab = st.tabs(["Rename", "Merge", "Drop", "Representative posts"])
 with rename_tab:
     chosen = st.selectbox("Topic", list(options), format_func=options.get, key="topics_rename_id")
-    label = st.text_input("New label", key="topics_rename_label", max_chars=80)
+    # Keyed by topic and filled with its label: picking another topic never leaves the last label in the box.
+    label = st.text_input("New label", topic_set.get(chosen).label, key=f"topics_rename_label_{chosen}",
+                          max_chars=80)
     if st.button("Rename", key="topics_rename"):
         try:
             ui_topics.set_topic_set(rename_topic(topic_set, chosen, label))

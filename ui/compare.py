@@ -38,6 +38,13 @@ def top(posts: pd.DataFrame, kind: str, k: int) -> pd.DataFrame:
     return top_items(posts, kind, k)
 
 
+def top_per_100_posts(posts: pd.DataFrame, kind: str, k: int) -> pd.DataFrame:
+    """The k most frequent items with their count and occurrences per 100 posts (`top_items`' count over
+    posts counts repeats within a post, so it is a rate, shown as such rather than as a share of posts)."""
+    table = top(posts, kind, k)
+    return pd.DataFrame({"item": table["item"], "count": table["count"], "per 100 posts": 100 * table["share"]})
+
+
 @st.cache_data(show_spinner="Scoring models with bootstrap intervals…", max_entries=8)
 def leaderboard(real: pd.DataFrame, synthetic: pd.DataFrame, n_boot: int, seed: int) -> Leaderboard:
     return build_leaderboard(real, synthetic, n_boot=n_boot, seed=seed)
@@ -64,25 +71,44 @@ def pick_model(synthetic: pd.DataFrame, choice: str) -> pd.DataFrame:
     return synthetic if choice == ALL_MODELS else synthetic[synthetic[schema.MODEL].astype("string") == choice]
 
 
-def scorecard_table(group: dict[str, Any]) -> Styler:
-    """The scorecard of one compare_lexical group, for people: rating words on their colour, values, ratio."""
+MIN_POSTS_TO_JUDGE = 20  # fewer synthetic (or real) posts than this on a platform: no colour, no verdict
+TOO_FEW = "too few posts to judge"
+# The interval of the baseline when the scorecard gives one (columns of `synth.metrics.scorecard.scorecard`).
+INTERVAL_COLUMNS = ("baseline_gap_low", "baseline_gap_high")
+
+
+def scorecard_table(group: dict[str, Any], *, n_real: int, n_synthetic: int) -> Styler:
+    """The scorecard of one compare_lexical group, for people: each rating beside the numbers it was judged on
+    (the synthetic gap, the baseline gap actually used, scaled to the sets' sizes, its interval when the
+    scorecard gives one, and their ratio); "too few posts to judge" below MIN_POSTS_TO_JUDGE posts a side."""
     card = scorecard(group)
+    too_few = min(n_real, n_synthetic) < MIN_POSTS_TO_JUDGE
     table = pd.DataFrame({
-        "rating": card["rating"],
+        "rating": [TOO_FEW] * len(card) if too_few else card["rating"],
         "metric": card["label"],
         "real": card["real"],
         "synthetic": card["synthetic"],
         "real-vs-real baseline": card["baseline"],
-        "gap ÷ baseline gap": card["ratio"],
+        "synthetic gap": card["gap"],
+        "baseline gap used (scaled to sizes)": card["baseline_gap"],
     })
-    return table.style.map(lambda rating: f"background-color: {RATING_COLOURS[rating]}", subset=["rating"]).format(
+    if all(column in card.columns for column in INTERVAL_COLUMNS):
+        table["baseline gap 95% interval"] = [
+            "–" if pd.isna(low) else f"{low:.3f}–{high:.3f}"
+            for low, high in zip(card[INTERVAL_COLUMNS[0]], card[INTERVAL_COLUMNS[1]], strict=True)]
+    table["gap ÷ baseline gap"] = card["ratio"]
+    table["identifier"] = card["metric"]
+    colour = {**RATING_COLOURS, TOO_FEW: RATING_COLOURS["grey"]}
+    return table.style.map(lambda rating: f"background-color: {colour[rating]}", subset=["rating"]).format(
         precision=3, na_rep="–")
 
 
 THRESHOLDS_NOTE = (
     f"**green**: the synthetic posts differ from the real ones by at most {GREEN_MAX_RATIO:g}× what a second "
     f"sample of real posts does (the real-vs-real baseline, scaled to the sets' sizes); **amber**: up to "
-    f"{AMBER_MAX_RATIO:g}×; **red**: more; **grey**: undefined. For comparisons (KS, JSD, Jaccard) the “real” "
+    f"{AMBER_MAX_RATIO:g}×; **red**: more; **grey**: undefined; below {MIN_POSTS_TO_JUDGE} posts on either side, "
+    f"no rating (*{TOO_FEW}*). The ratio is the synthetic gap over the larger of the scaled baseline gap and a "
+    "small floor. For comparisons (KS, JSD, Jaccard) the “real” "
     "column is empty: the synthetic column is synthetic vs real, the baseline column one real half vs the other."
 )
 

@@ -24,12 +24,17 @@ import streamlit as st
 from synth import schema
 from synth.embeddings.remote import EMBEDDER_ENV
 from ui.format import escape_markdown, number
-from ui.jobs import Job, job_board, lower_priority
+from ui.jobs import Job, job_board, lower_priority, show_pending
+
+__all__ = ["show_pending"]  # the page's progress widget, from ui.jobs
 
 EMBED_CHUNK = 256
 EXTRAS_DELAY_S = 3.0  # metrics and coverage wait this long so the page's first map is drawn first
 METHOD_LABELS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
-COLOR_CHOICES = (schema.SOURCE, schema.PLATFORM, schema.MODEL, schema.TOPIC)
+FILE_TOPIC = "file_topic"
+COLOR_CHOICES = (schema.SOURCE, schema.PLATFORM, schema.MODEL, schema.TOPIC, FILE_TOPIC)
+COLOR_LABELS = {schema.SOURCE: "Real or synthetic", schema.PLATFORM: "Platform", schema.MODEL: "Model",
+                schema.TOPIC: "Topic", FILE_TOPIC: "Topic column of the real file"}
 SHOWN_COLUMNS = [schema.SOURCE, schema.PLATFORM, schema.MODEL, schema.TOPIC, schema.TEXT]
 
 
@@ -81,14 +86,29 @@ def embedder_setting() -> None:
     os.environ[EMBEDDER_ENV] = chosen
 
 
-def combine_posts(real: pd.DataFrame | None, synthetic: pd.DataFrame | None) -> pd.DataFrame:
-    """Real then synthetic posts in one frame with the columns the page shows, and a fresh RangeIndex."""
+def combine_posts(
+    real: pd.DataFrame | None, synthetic: pd.DataFrame | None, topic_set: Any = None
+) -> pd.DataFrame:
+    """Real then synthetic posts in one frame with the columns the page shows, and a fresh RangeIndex.
+
+    Topics are one set for both sides: with a topic set from the Topics page (`topic_set`), `topic` is its
+    label for real posts (by post id) and for synthetic posts (by the `topic_id` they were made for), and the
+    real file's own topic column moves to `file_topic`, offered apart, never mixed in.
+    """
     frames = []
     for posts, source in ((real, schema.REAL), (synthetic, schema.SYNTHETIC)):
         if posts is None or posts.empty:
             continue
         frame = pd.DataFrame({column: posts.get(column, pd.NA) for column in SHOWN_COLUMNS})
         frame[schema.SOURCE] = source
+        if topic_set is not None:
+            labels = {topic.topic_id: topic.label for topic in topic_set.topics}
+            if source == schema.REAL:
+                frame[FILE_TOPIC] = frame[schema.TOPIC]
+                ids = posts[schema.POST_ID].astype(str).map(topic_set.assignments)
+            else:
+                ids = posts["topic_id"] if "topic_id" in posts.columns else posts.get(schema.TOPIC, pd.NA)
+            frame[schema.TOPIC] = pd.Series(ids, index=posts.index).map(labels).to_numpy()
         frames.append(frame.astype("string"))
     combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SHOWN_COLUMNS)
     combined[schema.TEXT] = combined[schema.TEXT].fillna("")
@@ -157,24 +177,10 @@ def coverage_job(real: pd.DataFrame, vectors: np.ndarray, data_key: str) -> Job:
     return job_board().submit(f"coverage:{data_key}", "Finding coverage gaps", work, delay_s=EXTRAS_DELAY_S)
 
 
-def show_pending(jobs: list[Job]) -> None:
-    """Progress of unfinished jobs, refreshed every 2 s; the whole page reruns when they are all done."""
-
-    @st.fragment(run_every=2.0)
-    def poll() -> None:
-        pending = [job for job in jobs if not job.future.done()]
-        if not pending:
-            st.rerun(scope="app")
-        for job in pending:
-            text = f"{job.label}… {job.elapsed:.0f} s"
-            st.progress(job.progress, text=text) if job.progress else st.caption(text)
-
-    poll()
-
-
 def metrics_table(result: dict[str, Any], group: str = "all") -> pd.DataFrame:
     """One row per semantic metric of `group`: synthetic vs real, and the real-vs-real baseline."""
     from synth.metrics.semantic import DEFINITIONS
+    from synth.plots.labels import metric_label
 
     values = result.get(group, {})
     rows = []
@@ -187,8 +193,8 @@ def metrics_table(result: dict[str, Any], group: str = "all") -> pd.DataFrame:
             shown = f"{number(synthetic)} (real {number(real)})"
         else:
             shown, baseline = number(value), values.get(f"{name}_baseline")
-        rows.append({"metric": name, "synthetic": shown, "real vs real": number(baseline),
-                     "definition": DEFINITIONS.get(name, "")})
+        rows.append({"metric": metric_label(name), "synthetic": shown, "real vs real": number(baseline),
+                     "definition": DEFINITIONS.get(name, ""), "identifier": name})
     return pd.DataFrame(rows)
 
 

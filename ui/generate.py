@@ -19,12 +19,13 @@ from synth.backends.base import Backend
 from synth.backends.keys import key_variables
 from synth.backends.registry import create_backend, get_backend_class, parse_model_spec
 from synth.errors import SynthError
-from synth.generate import CANCELLED, Plan, Progress, RunResult, resume_run, run_generation
+from synth.generate import CANCELLED, RUNNING, Plan, Progress, RunResult, resume_run, run_generation
+from synth.generate.runs import manifest
 from synth.metrics.coverage_gaps import TargetedPlan
 from synth.topics.model import TopicSpec
 from synth.topics.select import COLUMN, GAPS, TOPIC_SET, offered_topics, topics_above_share
 from ui import topics as ui_topics
-from ui.jobs import Job, run_board
+from ui.jobs import Job, duration, run_board
 
 MODEL_PRESETS = ("local:smollm2", "local:gemma3-270m", "openai:gpt-4o-mini", "anthropic:claude-3-5-haiku-latest")
 KEY_WIDGET = "generate_key_{variable}"
@@ -65,8 +66,17 @@ def start_run(run_dir: Path, backends: dict[str, Backend], plan: Plan | None = N
     going there is returned as it is."""
 
     def work(job: Job) -> Any:
+        first: list[int] = []  # calls finished before this session (a resume), to time this session's calls
+
         def on_progress(progress: Progress) -> None:
             job.detail = progress
+            finished = progress.done_calls + progress.failed_calls
+            first[:] = first or [finished]
+            job.progress = progress.fraction
+            job.stage = f"{finished} of {progress.total_calls} calls"
+            if finished > first[0] and progress.status == RUNNING:
+                per_call = progress.elapsed_s / (finished - first[0])
+                job.remaining_s = per_call * (progress.total_calls - finished)
 
         if plan is not None:
             return run_generation(plan, run_dir, on_progress=on_progress, cancel=job.cancel, backends=backends)
@@ -80,12 +90,25 @@ def current_run(run_dir: str | Path | None) -> Job | None:
     return run_board().get(str(run_dir)) if run_dir else None
 
 
-def progress_line(progress: Progress) -> str:
+def progress_line(job: Job, progress: Progress) -> str:
+    """Calls, posts and spend so far, time so far and the estimate of the time left (measured per call)."""
     spend = "unknown" if progress.spend_usd is None else f"${progress.spend_usd:.4f}"
+    finished = progress.done_calls + progress.failed_calls
+    if finished >= progress.total_calls or not job.running:
+        left = "done"
+    elif job.cancel.is_set():
+        left = "cancelling: stops after the calls under way"
+    elif job.remaining_s is not None and finished < progress.total_calls:
+        per_call = progress.elapsed_s / max(finished, 1)
+        left = f"about {duration(job.remaining_s)} left"
+        if job.remaining_s and finished:
+            left += f" ({per_call:.1f} s per call so far)"
+    else:
+        left = "time left: known after the first call"
     return (
-        f"{progress.done_calls + progress.failed_calls} of {progress.total_calls} calls · done "
-        f"{progress.done_calls} · failed {progress.failed_calls} · posts {progress.posts} of "
-        f"{progress.planned_posts} · spend {spend} · {progress.elapsed_s:.0f} s"
+        f"{finished} of {progress.total_calls} calls · done {progress.done_calls} · failed "
+        f"{progress.failed_calls} · posts {progress.posts} of {progress.planned_posts} · spend {spend} · "
+        f"{progress.elapsed_s:.0f} s · {left}"
     )
 
 
@@ -105,10 +128,21 @@ def final_message(job: Job) -> tuple[str, str]:
     if result.status == "completed":
         return "success", f"Run {result.run_id} finished: {len(result.posts)} posts."
     reason = "cancelled" if result.status == CANCELLED else result.status
-    return "warning", (
-        f"Run {result.run_id} stopped ({reason}) with {len(result.posts)} posts. {result.progress.message} "
-        "Resume it below under Earlier runs."
-    ).strip()
+    # The engine's message speaks to the command line (`synth resume`); the page says what to do here instead.
+    detail = "" if result.status == CANCELLED else result.progress.message.strip().rstrip(".")
+    return "warning", " ".join(part for part in (
+        f"Run {result.run_id} stopped ({reason}) with {len(result.posts)} posts.", detail + "." if detail else "",
+        failure_reasons(result.run_dir), "Resume it below under Earlier runs.") if part)
+
+
+def failure_reasons(run_dir: Path) -> str:
+    """The reasons of a run's failed calls, in one line (empty when none failed)."""
+    try:
+        errors = manifest(run_dir).get("sample_errors") or []
+    except SynthError:
+        return ""
+    reasons = list(dict.fromkeys(str(error.get("error", "")) for error in errors if error.get("error")))
+    return ("Failed calls: " + "; ".join(reasons[:3]) + ".") if reasons else ""
 
 
 def key_inputs(specs: list[str], shown: set[str]) -> set[str]:
@@ -119,3 +153,26 @@ def key_inputs(specs: list[str], shown: set[str]) -> set[str]:
                           key=KEY_WIDGET.format(variable=variable))
             shown.add(variable)
     return shown
+
+
+def run_labels(runs: pd.DataFrame) -> dict[str, str]:
+    """Run id -> a readable name: when it was made, with which models, how many posts."""
+    return {row["run"]: f"{row['created'].replace('T', ' ')[:16]} · {row['models']} · {row['posts']} posts · "
+                        f"{row['status']}" for _, row in runs.iterrows()}
+
+
+def runs_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs for people: readable names first, the run id last."""
+    return runs[[column for column in runs.columns if column != "run"] + ["run"]]
+
+
+def comparison_set_line(posts: pd.DataFrame | None) -> str:
+    """What the comparison set holds, in one line."""
+    from synth.projects import run_names
+
+    runs = run_names(posts)
+    if posts is None or posts.empty:
+        return "The comparison set is empty: run a generation, or add an earlier run's posts below."
+    where = f" from {len(runs)} run{'s' if len(runs) != 1 else ''}" if runs else ""
+    return (f"The comparison set (compared on the Embeddings, Lexical and Leaderboard pages) holds "
+            f"{len(posts):,} posts{where}.")

@@ -15,6 +15,7 @@ import streamlit as st
 
 from synth.errors import InputError
 from synth.io import ROLES, ColumnMapping, IngestReport, LoadedFile, RawFile, combine, platform_stats, read_file
+from synth.io.mapping import platform_from_file_name
 from synth.platforms import PLATFORMS
 from synth.plots.ingest import feature_share_figure
 from ui.format import escape_markdown
@@ -72,10 +73,12 @@ def mapping_widgets(raw: RawFile, file_id: str) -> tuple[ColumnMapping, str | No
     mapping = ColumnMapping(**chosen)
     platform = None
     if mapping.platform is None:
-        implied = raw.platform
+        implied, by_name = raw.platform, platform_from_file_name(raw.name)
+        why = " (implied by the export format)" if implied else " (guessed from the file name)" if by_name else ""
+        implied = implied or by_name
         names = list(PLATFORMS)
         platform = st.selectbox(
-            "Platform of these posts" + (" (implied by the export format)" if implied else ""), names,
+            "Platform of these posts" + why, names,
             index=names.index(implied) if implied else None, placeholder="Choose the platform...",
             format_func=lambda name: PLATFORMS[name].label, key=f"platform_{file_id}",
         )

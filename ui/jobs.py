@@ -23,6 +23,10 @@ import streamlit as st
 MAX_JOBS = 64
 
 
+class Cancelled(Exception):
+    """Raised by work that stopped because its job's cancel event was set (the page says so)."""
+
+
 @dataclass
 class Job:
     """One background job: its future, what it is doing and how far it got.
@@ -35,6 +39,8 @@ class Job:
         detail: the work's latest progress report when it has one richer than a fraction (e.g. a generation
             run's `synth.generate.Progress`).
         cancel: set to ask the work to stop (work that can stop early watches it).
+        stage: the step the work is on, in words ("Embedding posts", "Reducing dimensions"...).
+        remaining_s: the work's estimate of the seconds left, measured on this machine, or None.
     """
 
     future: Future[Any]
@@ -43,10 +49,21 @@ class Job:
     progress: float = 0.0
     detail: Any = None
     cancel: threading.Event = field(default_factory=threading.Event)
+    stage: str = ""
+    remaining_s: float | None = None
 
     @property
     def elapsed(self) -> float:
         return time.monotonic() - self.started
+
+    def status_line(self) -> str:
+        """What the job is doing, for people: label, stage, time so far and time left when known."""
+        parts = [self.label + (f": {self.stage}" if self.stage else ""), f"{self.elapsed:.0f} s so far"]
+        if self.cancel.is_set() and self.running:
+            parts.append("cancelling…")
+        elif self.remaining_s is not None:
+            parts.append(f"about {duration(self.remaining_s)} left")
+        return " · ".join(parts)
 
     @property
     def running(self) -> bool:
@@ -108,6 +125,15 @@ class JobBoard:
         return self._jobs.get(key)
 
 
+def duration(seconds: float) -> str:
+    """Seconds for people: '45 s', '3 min', '1 h 20 min'."""
+    if seconds < 90:
+        return f"{max(seconds, 0):.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60)} min"
+
+
 def lower_priority() -> None:
     """Run the calling thread at a lower CPU priority (Linux: threads are schedulable tasks), so that
     background work leaves the cores to the script drawing the page first."""
@@ -119,6 +145,27 @@ def settle(job: Job, seconds: float) -> bool:
     """Wait up to `seconds` for `job` (a cached result is ready at once: no need to show progress)."""
     wait([job.future], timeout=seconds)
     return job.future.done()
+
+
+def show_pending(jobs: list[Job], *, cancel_key: str | None = None) -> None:
+    """Each unfinished job's stage, time so far and time left, refreshed every 2 s; the whole app reruns once
+    they are all done. With `cancel_key`, a Cancel button asks the jobs to stop (work that watches
+    `job.cancel` stops within seconds; the line says "cancelling…" until it has)."""
+
+    @st.fragment(run_every=2.0)
+    def poll() -> None:
+        pending = [job for job in jobs if not job.future.done()]
+        if not pending:
+            st.rerun(scope="app")
+        for job in pending:
+            st.progress(job.progress, text=job.status_line()) if job.progress else st.caption(job.status_line())
+        asked = all(job.cancel.is_set() for job in pending)
+        if cancel_key and not asked and st.button("Cancel", key=cancel_key, icon=":material/stop:"):
+            for job in pending:
+                job.cancel.set()
+            st.rerun(scope="fragment")
+
+    poll()
 
 
 @st.cache_resource(show_spinner=False)

@@ -170,3 +170,22 @@ def _longest_text_column(table: pd.DataFrame, exclude: set[str]) -> str | None:
     if not candidates:
         return None
     return str(max(candidates, key=lambda column: table[column].dropna().astype("str").head(500).str.len().mean()))
+
+
+# File-name words too short or too common to name a platform on their own ("x_data.csv", "meta.json").
+_NOT_PLATFORM_WORDS = frozenset({"meta"})
+
+
+def platform_from_file_name(name: str) -> str | None:
+    """The platform a file's name names (`instagram.csv`, `tweets_2024.jsonl`, `Reddit-comments.parquet`),
+    or None when it names none or several. Words of three letters or more are read (`x`, `ig` or `tt` could
+    mean anything in a file name).
+
+    >>> platform_from_file_name("instagram.csv"), platform_from_file_name("posts.csv")
+    ('instagram', None)
+    """
+    stem = re.sub(r"\.[A-Za-z0-9]{1,8}$", "", str(name).replace("\\", "/").rsplit("/", 1)[-1])
+    words = [word for word in re.split(r"[^A-Za-z0-9.]+|(?<=[a-z])(?=[A-Z])", stem) if len(word) >= 3]
+    found = {normalise_platform(word) for word in words if word.lower() not in _NOT_PLATFORM_WORDS}
+    found.discard(None)
+    return found.pop() if len(found) == 1 else None

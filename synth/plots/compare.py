@@ -12,6 +12,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from synth import schema
+from synth.plots.colors import SOURCE_COLORS, colors_for
 from synth.plots.labels import escape_label
 
 FEATURE_LABELS: dict[str, str] = {
@@ -24,8 +26,9 @@ FEATURE_LABELS: dict[str, str] = {
 }
 # Long-tailed features are cut at this quantile so the bulk of the distribution stays readable.
 TAIL_QUANTILE = 0.99
-REAL_COLOURS = ("#1f4e79", "#7fa7cf")  # the real posts and the other real half: blues
-MODEL_COLOURS = ("#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
+# The real posts (the source colour of every page) and the other real half, a lighter blue; models take their
+# colours from synth.plots.colors, the same on every page and in the report.
+REAL_COLOURS = (SOURCE_COLORS[schema.REAL], "#9ecae9")
 
 
 def feature_distribution_figure(features: pd.DataFrame, feature: str, *, group: str = "group") -> go.Figure:
@@ -43,15 +46,15 @@ def feature_distribution_figure(features: pd.DataFrame, feature: str, *, group: 
     upper = float(values.quantile(TAIL_QUANTILE)) if len(values) else 0.0
     discrete = feature != "chars" and upper <= 30
     figure = go.Figure()
-    real_index = model_index = 0
+    model_colours = colors_for(schema.MODEL, [n for n in features[group].unique() if not str(n).startswith("real")])
+    real_index = 0
     for name, rows in features.groupby(group, sort=False):
         clipped = rows[feature].astype(float).clip(upper=upper)
         if str(name).startswith("real"):
             colour = REAL_COLOURS[min(real_index, len(REAL_COLOURS) - 1)]
             real_index += 1
         else:
-            colour = MODEL_COLOURS[model_index % len(MODEL_COLOURS)]
-            model_index += 1
+            colour = model_colours[str(name)]
         figure.add_trace(
             go.Histogram(
                 x=clipped, name=escape_label(f"{name} (n={len(rows):,})"), histnorm="percent", marker_color=colour,
@@ -75,6 +78,7 @@ def top_items_figure(tops: dict[str, pd.Series], *, title: str) -> go.Figure:
         title: the figure title.
     """
     names = list(tops) or ["(nothing)"]
+    model_colours = colors_for(schema.MODEL, [name for name in names if not name.startswith("real")])
     figure = make_subplots(rows=1, cols=len(names), subplot_titles=[escape_label(n) for n in names],
                            horizontal_spacing=0.12)
     for column, name in enumerate(names, start=1):
@@ -82,7 +86,7 @@ def top_items_figure(tops: dict[str, pd.Series], *, title: str) -> go.Figure:
         figure.add_trace(
             go.Bar(x=items.to_numpy()[::-1], y=[escape_label(i) for i in items.index][::-1], orientation="h",
                    name=escape_label(name), showlegend=False,
-                   marker_color=REAL_COLOURS[0] if name.startswith("real") else MODEL_COLOURS[column % 8]),
+                   marker_color=REAL_COLOURS[0] if name.startswith("real") else model_colours[name]),
             row=1, col=column,
         )
     figure.update_layout(title=title, height=max(300, 22 * max((len(s) for s in tops.values()), default=0) + 120))
@@ -122,13 +126,14 @@ def leaderboard_bars(cells: pd.DataFrame, metric: str = "score") -> go.Figure:
     a marker, so a gap smaller than the interval is not read as a difference.
     """
     figure = go.Figure()
-    for index, (model, rows) in enumerate(cells.groupby("model", sort=True)):
+    model_colours = colors_for(schema.MODEL, cells["model"].unique())
+    for model, rows in cells.groupby("model", sort=True):
         error = None
         if metric == "score" and rows["score_low"].notna().any():
             error = {"type": "data", "symmetric": False, "array": rows["score_high"] - rows["score"],
                      "arrayminus": rows["score"] - rows["score_low"]}
         figure.add_trace(go.Bar(x=rows["platform"], y=rows[metric], name=escape_label(model), error_y=error,
-                                marker_color=MODEL_COLOURS[index % len(MODEL_COLOURS)]))
+                                marker_color=model_colours[str(model)]))
     if metric == "score":
         baseline = cells.groupby("platform", sort=True)["baseline_score"].first()
         figure.add_trace(go.Scatter(x=list(baseline.index), y=baseline.to_numpy(), mode="markers",

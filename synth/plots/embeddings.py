@@ -7,7 +7,8 @@ Conventions for every function here (please keep them when you add one):
 - User text (post text, topic labels, model names, anything that came from a file or a model) goes through
   `synth.plots.labels.escape_label` (or `hover_text`, for post text) before it reaches a title, a legend, an
   axis or a hover: plotly renders a subset of HTML in those, and user text is data, never markup.
-- Real data is drawn in `SOURCE_COLORS["real"]`, synthetic in `SOURCE_COLORS["synthetic"]`, everywhere.
+- Colours come from `synth.plots.colors` (fixed per source and per platform, everywhere); synthetic points are
+  diamonds with a dark outline, drawn above the real ones, so they stay visible whatever colours the map.
 - Figures carry a short title and axis titles in words a newcomer understands; `template="plotly_white"`.
 - Tests check the figure dict (`fig.to_dict()`): traces, names, counts; not pixels.
 """
@@ -20,14 +21,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import qualitative
 
 from synth import schema
+from synth.platforms import normalise_platform
+from synth.plots.colors import SOURCE_COLORS, SOURCE_SYMBOLS, colors_for
 from synth.plots.labels import MISSING_LABEL, escape_label, escape_markup
 
-SOURCE_COLORS: dict[str, str] = {schema.REAL: "#4C78A8", schema.SYNTHETIC: "#F58518"}
-SOURCE_SYMBOLS: dict[str, str] = {schema.REAL: "circle", schema.SYNTHETIC: "diamond"}
-PALETTE: tuple[str, ...] = tuple(qualitative.Plotly) + tuple(qualitative.Set2)
+__all__ = ["SOURCE_COLORS", "coverage_chart", "hover_text", "projection_scatter"]
+COLOR_TITLES = {schema.SOURCE: "Real or synthetic", schema.PLATFORM: "Platform", schema.MODEL: "Model",
+                schema.TOPIC: "Topic", "file_topic": "Topic column of the real file"}
 TEMPLATE = "plotly_white"
 LEGEND_CHARS = 60  # legend entries and group names are clipped to this many characters
 
@@ -48,10 +50,15 @@ def hover_text(texts: Sequence[object] | pd.Series, *, max_chars: int = 280, wid
     return series.tolist()
 
 
-def _colors_for(values: Sequence[str], color_by: str) -> dict[str, str]:
-    if color_by == schema.SOURCE:
-        return {value: SOURCE_COLORS.get(value, PALETTE[0]) for value in values}
-    return {value: PALETTE[index % len(PALETTE)] for index, value in enumerate(values)}
+def _shown(value: str, color_by: str) -> str:
+    """A legend entry: platforms by their label (Twitter/X), other values as they are."""
+    if color_by == schema.PLATFORM:
+        canonical = normalise_platform(value)
+        if canonical:
+            from synth.platforms import get_platform
+
+            return get_platform(canonical).label
+    return value
 
 
 def projection_scatter(
@@ -85,22 +92,26 @@ def projection_scatter(
     order = [str(value) for value in pd.unique(groups)]
     if color_by == schema.SOURCE:
         order = sorted(order, key=lambda value: (value != schema.REAL, value))
-    colors = _colors_for(order, color_by)
+    colors = colors_for(color_by, order)
     labels = points.index.to_numpy()
     hovers = np.asarray(hover_text(points[text].tolist()), dtype=object)
     sources = points[schema.SOURCE].astype("string").fillna("") if schema.SOURCE in points else None
     split_by_source = sources is not None and color_by != schema.SOURCE
     source_values = sorted(pd.unique(sources), key=lambda value: value != schema.REAL) if split_by_source else [None]
     fig = go.Figure()
-    for value in order:
-        for source in source_values:
+    # Real traces first, synthetic ones after: drawn on top, as outlined diamonds, they never vanish below.
+    for source in source_values:
+        for value in order:
             mask = (groups == value).to_numpy()
-            marker: dict[str, Any] = {"size": marker_size, "color": colors[value], "opacity": 0.7}
-            label = escape_label(value, LEGEND_CHARS)
+            marker: dict[str, Any] = {"size": marker_size, "color": colors[value], "opacity": 0.6}
+            label = escape_label(_shown(value, color_by), LEGEND_CHARS)
             if source is not None:
                 mask &= (sources == source).to_numpy()
                 marker["symbol"] = SOURCE_SYMBOLS.get(source, "circle")
                 label = f"{label} ({escape_label(source, LEGEND_CHARS)})"
+            if (source or value) == schema.SYNTHETIC:
+                marker.update(size=marker_size + 3, opacity=0.95, line={"width": 1, "color": "#222222"})
+                marker.setdefault("symbol", SOURCE_SYMBOLS[schema.SYNTHETIC])
             if not mask.any():
                 continue
             fig.add_trace(
@@ -113,7 +124,8 @@ def projection_scatter(
             )
     fig.update_layout(
         title=escape_label(title, 120) if title else None, template=TEMPLATE, dragmode="lasso",
-        legend={"title": {"text": escape_label(color_by, LEGEND_CHARS)}, "itemsizing": "constant"},
+        legend={"title": {"text": escape_label(COLOR_TITLES.get(color_by, color_by), LEGEND_CHARS)},
+                "itemsizing": "constant"},
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10}, height=600,
     )
     # Map axes have no units: hide the numbers, keep the aspect honest.

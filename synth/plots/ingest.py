@@ -6,6 +6,8 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from synth.plots.colors import colors_for
+
 FEATURE_SHARES = ("with_hashtags", "with_mentions", "with_urls", "with_emoji")
 
 
@@ -18,6 +20,7 @@ def feature_share_figure(stats: pd.DataFrame) -> go.Figure:
     shares = stats.melt(id_vars="platform", value_vars=list(FEATURE_SHARES), var_name="feature", value_name="share")
     shares["feature"] = shares["feature"].str.removeprefix("with_")
     figure = px.bar(shares, x="feature", y="share", color="platform", barmode="group", height=320,
+                    color_discrete_map=colors_for("platform", shares["platform"]),
                     labels={"share": "share of posts", "feature": ""})
     figure.update_yaxes(tickformat=".0%", range=[0, 1])
     figure.update_layout(margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="Posts with each feature")

@@ -26,3 +26,29 @@ def escape_label(value: object, max_chars: int | None = None) -> str:
     if max_chars is not None and len(text) > max_chars:
         text = text[: max_chars - 1] + "…"
     return escape_markup(text)
+
+
+# Words for the parts of metric identifiers (`median_chars`, `nearest_real_cosine_q25`...); whole identifiers
+# with a better name than their parts give are in METRIC_LABELS.
+_WORDS = {"chars": "characters", "jsd": "(Jensen-Shannon)", "ks": "(Kolmogorov-Smirnov)", "jaccard": "(Jaccard)",
+          "ttr": "type-token ratio", "n": "number of", "mmd": "MMD", "mauve": "MAUVE", "fk": "Flesch-Kincaid",
+          "rbf": "RBF", "cosine": "cosine similarity", "std": "standard deviation", "p": "share", "urls": "URLs",
+          "1gram": "word", "2gram": "word pair", "3gram": "word triple", "pct": "percent"}
+METRIC_LABELS: dict[str, str] = {
+    "n_posts": "Posts", "score": "Fidelity score (0-100)", "p_best": "Chance of being the best model",
+    "baseline_score": "Real-vs-real score", "nearest_real_cosine_mean": "Closeness to the nearest real post (mean)",
+    "centroid_cosine": "Closeness of the two sets' centres (cosine)", "coverage": "Coverage of the real posts",
+}
+
+
+def metric_label(identifier: str) -> str:
+    """Words for a metric identifier: `median_chars` -> 'Median characters', `nearest_real_cosine_q25` ->
+    'Nearest real cosine similarity, 25th percentile'. Show the identifier beside it (a hover, a column) so a
+    number can be traced to its definition."""
+    if identifier in METRIC_LABELS:
+        return METRIC_LABELS[identifier]
+    parts, suffix = identifier.split("_"), ""
+    if parts and len(parts) > 1 and parts[-1][:1] in "qp" and parts[-1][1:].isdigit():
+        suffix = f", {int(parts.pop()[1:])}th percentile"
+    words = " ".join(_WORDS.get(part, part) for part in parts).strip()
+    return (words[:1].upper() + words[1:] + suffix) if words else identifier

@@ -193,7 +193,7 @@ def _how_it_was_made(manifests: Sequence[Mapping[str, Any]]) -> list[str]:
                 f"- Run `{_md(item.get('run_id'))}` ({_md(item.get('status'))}, {_md(item.get('created_at'))}): "
                 f"models {', '.join(_md(m.get('spec')) for m in config.get('models', []))}; strategy "
                 f"{_md(config.get('strategy'))}; {_md(config.get('per_cell'))} post(s) per topic x platform "
-                f"cell; seed {_md(config.get('seed'))}; tokens {_md(item.get('tokens'))}; cost (USD) "
+                f"cell; seed {_md(config.get('seed'))}; tokens {_tokens(item.get('tokens'))}; cost (USD) "
                 f"{_md(item.get('cost_usd'))}.",
             ]
         lines += ["", "Prompts are topic-based and platform-aware: each names a topic and a platform's style and may "
@@ -203,6 +203,13 @@ def _how_it_was_made(manifests: Sequence[Mapping[str, Any]]) -> list[str]:
         lines += ["The posts were loaded from a file, not generated in a recorded run: prompts, seeds and costs "
                   "are unknown (`prompts.jsonl` and `costs.csv` hold only what the posts' own columns record)."]
     return lines
+
+
+def _tokens(tokens: Any) -> str:
+    """'1,200 in, 300 out' for a manifest's tokens (a dict), never the dict itself."""
+    if not isinstance(tokens, Mapping):
+        return _md(tokens)
+    return f"{int(tokens.get('input') or 0):,} in, {int(tokens.get('output') or 0):,} out"
 
 
 def _measured_fidelity(leaderboard: Leaderboard | None, metrics: Mapping[str, Any] | None,

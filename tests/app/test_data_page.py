@@ -30,9 +30,9 @@ def test_page_starts_empty(app: AppTest) -> None:
 
 
 def test_upload_choose_platform_then_report(app: AppTest) -> None:
-    at = _upload(app, ("tweets.csv", TWEETS), ("reddit.jsonl", REDDIT))
+    at = _upload(app, ("first.csv", TWEETS), ("reddit.jsonl", REDDIT))
     assert not at.exception
-    # tweets.csv has no platform column: its posts wait for a platform; reddit.jsonl loads at once.
+    # first.csv has no platform column nor a platform in its name: its posts wait for a platform.
     assert any("Choose the platform" in warning.value for warning in at.warning)
     assert at.session_state["real_posts"]["platform"].tolist() == ["reddit", "reddit"]
     platform_box = next(box for box in at.selectbox if box.key and box.key.startswith("platform_"))
@@ -52,6 +52,13 @@ def test_upload_choose_platform_then_report(app: AppTest) -> None:
     assert at.get("download_button")[0].proto.label == "Download the validated posts (CSV)"
     # The sidebar's session summary counts what this very run loaded, not the previous run's state.
     assert any("Real posts: **4**" in md.value for md in at.sidebar.markdown)
+
+
+def test_the_platform_is_guessed_from_a_file_name_that_names_one(app: AppTest) -> None:
+    at = _upload(app, ("instagram.csv", TWEETS), ("tweets_2024.csv", TWEETS))
+    assert not at.exception and not at.warning
+    assert sorted(at.session_state["real_posts"]["platform"]) == ["instagram", "instagram", "twitter", "twitter"]
+    assert any("guessed from the file name" in box.label for box in at.selectbox)
 
 
 def test_fixing_the_mapping_changes_the_posts(app: AppTest) -> None:
@@ -95,3 +102,14 @@ def test_stats_are_computed_once_per_table_of_posts(app: AppTest) -> None:
     at.run()  # a rerun with the same posts (any widget click) reuses them
     assert at.session_state["ingest_platform_stats"][1] is first[1]
     assert first[0] is at.session_state["real_posts"]
+
+
+def test_the_demo_button_loads_the_bundled_sample_into_a_new_project(app: AppTest) -> None:
+    from synth import projects
+
+    app.button(key="data_demo_button").click().run()
+    assert not app.exception
+    posts = app.session_state["real_posts"]
+    assert len(posts) == 60 and set(posts["platform"]) == {"twitter", "reddit", "instagram"}
+    assert [metric.value for metric in app.metric] == ["60", "60"]
+    assert [project.name for project in projects.list_projects()][0].startswith("Project of")

@@ -126,3 +126,23 @@ def test_real_posts_only_and_umap() -> None:
     assert not at.error and not at.exception
     assert at.radio(key="embeddings_method").value == "umap"
     assert not at.get("header")  # no coverage section without synthetic posts
+
+
+def test_topics_are_one_set_for_real_and_synthetic_posts(tmp_path: object) -> None:
+    from synth.topics.discover import discover_topics
+    from synth.topics.model import rename_topic
+    from ui.embeddings import FILE_TOPIC, combine_posts
+
+    texts = VACCINE + FOOD
+    real = pd.DataFrame({"post_id": [f"r{i}" for i in range(24)], "platform": ["twitter"] * 12 + ["reddit"] * 12,
+                         "text": texts * 2, "source": "real", "topic": (["vax"] * 6 + ["food"] * 6) * 2})
+    topic_set = rename_topic(discover_topics(real, method="column", cache_dir=tmp_path), "vax", "Vaccines")
+    synthetic = pd.DataFrame({"post_id": ["s0", "s1"], "platform": "twitter", "text": SYNTHETIC[:2],
+                              "source": "synthetic", "topic": ["vax label at run time", "food"],
+                              "topic_id": ["vax", "food"], "model": "m"})
+    posts = combine_posts(real, synthetic, topic_set)
+    # The Topics page's labels on both sides; the file's column only for real posts, in its own column.
+    assert posts["topic"].tolist() == (["Vaccines"] * 6 + ["food"] * 6) * 2 + ["Vaccines", "food"]
+    assert posts[FILE_TOPIC].tolist()[:1] == ["vax"] and posts[FILE_TOPIC].isna().tolist()[-2:] == [True, True]
+    # Without a topic set the file's column is the only one: as it is.
+    assert combine_posts(real, synthetic)["topic"].tolist()[-2:] == ["vax label at run time", "food"]

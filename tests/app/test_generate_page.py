@@ -149,3 +149,7 @@ def test_a_run_on_the_run_board_finishes_loads_its_posts_and_resumes() -> None:
     at.button(key="generate_resume").click().run()
     at = _run_until_done(at, timeout=120)
     assert at.success and "finished: 8 posts" in at.success[0].value, [w.value for w in at.warning]
+    # The resumed run replaces its own posts in the comparison set, never doubles them; the set is saved.
+    at.run()
+    assert len(at.session_state["synthetic_posts"]) == 8
+    assert any("holds 8 posts from 1 run" in caption.value for caption in at.caption)

@@ -72,3 +72,39 @@ def test_at_most_workers_jobs_run_at_once(workers: int) -> None:
     for job in jobs:
         _wait(job)
     assert peak[0] == workers
+
+
+class _CountingEmbedder:
+    """A small real embedder (character counts), so the topic job's chunking is tested without MiniLM."""
+
+    name, dim = "counting", 4
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def embed(self, texts: list[str]) -> object:
+        import numpy as np
+
+        self.calls += 1
+        return np.array([[len(t), t.count(" "), t.count("#"), 1.0] for t in texts], dtype=np.float32)
+
+
+def test_topic_discovery_reports_its_stage_and_stops_when_cancelled(monkeypatch: pytest.MonkeyPatch) -> None:
+    import synth.embeddings.embedder as embedder_module
+    from ui import topics
+    from ui.jobs import Cancelled
+
+    inner = _CountingEmbedder()
+    monkeypatch.setattr(embedder_module, "get_default_embedder", lambda: inner)
+    monkeypatch.setattr(topics, "EMBED_CHUNK", 2)
+    board = JobBoard()
+    job = board.submit("x", "topics", lambda job: None)
+    _wait(job)
+    watched = topics._WatchedEmbedder(job)
+    assert watched.name == "counting" and watched.embed(["a b", "c", "d #e"]).shape == (3, 4)
+    assert inner.calls == 2 and "clustering" in job.stage and job.progress == pytest.approx(0.8)
+    job.cancel.set()
+    with pytest.raises(Cancelled, match="nothing was changed"):
+        watched.embed(["a", "b", "c"])
+    assert inner.calls == 2  # stopped before the next chunk
+    assert "s so far" in job.status_line()

@@ -52,3 +52,10 @@ def test_too_few_posts_is_explained() -> None:
 def test_without_synthetic_posts_the_page_says_what_to_do() -> None:
     at = _open(real_posts(), None)
     assert not at.exception and any("No synthetic posts yet" in info.value for info in at.info)
+
+
+def test_one_model_gets_no_best_verdict_only_its_scores() -> None:
+    synthetic = synthetic_posts()
+    at = _open(real_posts(), synthetic[synthetic["model"] == "local:smollm2"])
+    assert not at.exception and not at.success  # no "P(best) = 100%" banners for a model with no rival
+    assert len(at.info) == 1 and "nothing to rank" in at.info[0].value

@@ -27,11 +27,16 @@ def test_renders_scorecard_distribution_and_top_items(page: AppTest) -> None:
     scorecard = page.dataframe[0].value
     assert {"green", "amber", "red", "grey"} >= set(scorecard["rating"]) and len(scorecard) >= 10
     assert "Mean length (characters)" in set(scorecard["metric"])
+    # Every rating beside the numbers it was judged on: both gaps and their ratio.
+    row = scorecard.set_index("identifier").loc["chars_mean"]
+    assert row["gap ÷ baseline gap"] == pytest.approx(
+        row["synthetic gap"] / max(row["baseline gap used (scaled to sizes)"], 0.05 * row["real"], 0.01))
     # Real plus both models side by side when all models are shown.
     assert [t.value for t in page.text if "posts)" in t.value] == [
         "real (49 posts)", "<b>odd model</b> (24 posts)", "local:smollm2 (24 posts)"]
     top_real = page.dataframe[1].value
     assert top_real.iloc[0]["item"].startswith("#vax")
+    assert (top_real["per 100 posts"] == 100 * top_real["count"] / 49).all()  # a rate per 100 posts, said so
 
 
 def test_widgets_switch_platform_model_feature_and_items(page: AppTest) -> None:
@@ -44,6 +49,8 @@ def test_widgets_switch_platform_model_feature_and_items(page: AppTest) -> None:
     assert not page.exception and not page.error
     assert any(t.value == "25 real posts vs 12 synthetic posts (local:smollm2)." for t in page.text)
     assert page.dataframe[1].value["item"].tolist() == ["💉"]
+    # 12 synthetic posts on twitter: below the size where a rating means anything, and said so.
+    assert set(page.dataframe[0].value["rating"]) == {"too few posts to judge"}
     assert len([t for t in page.text if "posts)" in t.value]) == 2  # real vs the chosen model only
 
 

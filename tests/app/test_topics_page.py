@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pandas as pd
@@ -43,6 +44,17 @@ def _open(real: pd.DataFrame | None) -> AppTest:
     return open_page(PAGE, real)
 
 
+def _find_topics(at: AppTest, timeout_s: float = 120) -> AppTest:
+    """Press Find topics, then rerun as the page's progress fragment does until the fit (a job) is done."""
+    at.button[0].click().run()  # the form's submit button
+    deadline = time.monotonic() + timeout_s
+    while any("fits are cached on disk" in caption.value for caption in at.caption):  # shown while it runs
+        assert time.monotonic() < deadline, "the topic fit never finished"
+        time.sleep(0.5)
+        at.run()
+    return at
+
+
 def test_without_posts_says_what_to_do() -> None:
     at = _open(None)
     assert not at.exception
@@ -52,7 +64,7 @@ def test_without_posts_says_what_to_do() -> None:
 def test_fit_edit_and_view_topics() -> None:
     at = _open(real_posts())
     assert "Find topics" in at.info[0].value
-    at.button[0].click().run()  # the form's submit button
+    at = _find_topics(at)
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert [m.value for m in at.metric][:1] == ["3"]
     assert len(at.get("plotly_chart")) == 1
@@ -60,13 +72,15 @@ def test_fit_edit_and_view_topics() -> None:
     assert list(table["id"]) == ["coffee", "trains", "rain"]
     assert table.loc[0, "twitter"] == "6 (33%)"
 
-    at.selectbox(key="topics_rename_id").set_value("rain")
-    at.text_input(key="topics_rename_label").input("Weather")
+    at.selectbox(key="topics_rename_id").set_value("rain").run()
+    assert at.text_input(key="topics_rename_label_rain").value == "rain"  # the chosen topic's label, to edit
+    at.text_input(key="topics_rename_label_rain").input("Weather")
     at.button(key="topics_rename").click().run()
     assert not at.exception
     assert "Weather" in list(at.dataframe[0].value["label"])
+    assert at.text_input(key="topics_rename_label_rain").value == "Weather"
 
-    at.text_input(key="topics_rename_label").input("coffee")  # taken by another topic
+    at.text_input(key="topics_rename_label_rain").input("coffee")  # taken by another topic
     at.button(key="topics_rename").click().run()
     assert "already called" in at.error[0].value
 
@@ -91,6 +105,6 @@ def test_posts_without_shared_topics_get_a_clear_message() -> None:
     posts = real_posts()
     posts["platform"] = ["twitter" if topic == "coffee" else "reddit" for topic in posts["topic"]]
     at = _open(posts)
-    at.button[0].click().run()
+    at = _find_topics(at)
     assert not at.exception
     assert "No topic is shared" in at.warning[0].value

@@ -65,3 +65,14 @@ def test_file_without_platform_needs_one(write) -> None:
     assert raw.to_posts(platform="Tweet").posts["platform"].tolist() == ["twitter"]
     with pytest.raises(InputError, match="unknown platform 'myspace'"):
         raw.to_posts(platform="myspace")
+
+
+@pytest.mark.parametrize(("name", "platform"), [
+    ("instagram.csv", "instagram"), ("tweets_2024.jsonl", "twitter"), ("Reddit-comments.parquet", "reddit"),
+    ("exports/youtube_comments.xlsx", "youtube"), ("telegram-export.json", "telegram"),
+    ("posts.csv", None), ("x.csv", None), ("meta.json", None), ("twitter_vs_reddit.csv", None),
+])
+def test_platform_guessed_from_the_file_name_only_when_it_names_one(name: str, platform: str | None) -> None:
+    from synth.io.mapping import platform_from_file_name
+
+    assert platform_from_file_name(name) == platform

@@ -45,11 +45,12 @@ def test_scatter_customdata_is_the_index_label(points: pd.DataFrame) -> None:
 def test_scatter_escapes_user_text(points: pd.DataFrame) -> None:
     traces = projection_scatter(points, color_by="topic").to_dict()["data"]
     names = [trace["name"] for trace in traces]
-    # One trace per (topic, source): colour shows the topic, the marker shape real vs synthetic.
-    assert names == ["t1 (real)", "t1 (synthetic)", "(none) (real)", "&lt;i&gt;t2&lt;/i&gt; (synthetic)"]
-    assert [trace["marker"]["symbol"] for trace in traces] == ["circle", "diamond", "circle", "diamond"]
-    assert traces[0]["marker"]["color"] == traces[1]["marker"]["color"] != traces[2]["marker"]["color"]
-    (bold,) = traces[2]["text"]
+    # One trace per (topic, source): colour shows the topic, the marker shape real vs synthetic; the real
+    # traces come first so the synthetic ones are drawn on top.
+    assert names == ["t1 (real)", "(none) (real)", "t1 (synthetic)", "&lt;i&gt;t2&lt;/i&gt; (synthetic)"]
+    assert [trace["marker"]["symbol"] for trace in traces] == ["circle", "circle", "diamond", "diamond"]
+    assert traces[0]["marker"]["color"] == traces[2]["marker"]["color"] != traces[1]["marker"]["color"]
+    (bold,) = traces[1]["text"]
     assert "<b>" not in bold and "&lt;b&gt;bold&lt;/b&gt;" in bold and "&lt;a href=&#x27;javascript:x&#x27;" in bold
     assert "&lt;i&gt;" in traces[3]["hovertemplate"]
 
@@ -81,3 +82,20 @@ def test_coverage_chart() -> None:
     assert list(real.y) == ["⚠ #1 &lt;pizza&gt;", "#0 vaccine, dose", "#2 football"]
     assert list(real.x) == pytest.approx([30.0, 50.0, 20.0])
     assert list(synthetic.x) == pytest.approx([0.0, 70.0, 30.0])
+
+
+def test_platform_colours_are_fixed_and_synthetic_points_stand_out() -> None:
+    from synth.plots.colors import PLATFORM_COLORS
+
+    def traces(platforms: list[str]) -> dict[str, dict]:
+        points = pd.DataFrame({"x": range(len(platforms)), "y": range(len(platforms)), "text": "t",
+                               "platform": platforms, "source": ["real", "synthetic"] * (len(platforms) // 2)})
+        return {trace["name"]: trace for trace in projection_scatter(points, color_by="platform").to_dict()["data"]}
+
+    alone = traces(["reddit", "reddit"])
+    together = traces(["twitter", "twitter", "telegram", "telegram", "reddit", "reddit"])
+    # Reddit keeps its colour whichever platforms share the map; legends show platform labels.
+    assert alone["Reddit (real)"]["marker"]["color"] == together["Reddit (real)"]["marker"]["color"]
+    assert together["Twitter/X (synthetic)"]["marker"]["color"] == PLATFORM_COLORS["twitter"]
+    synthetic, real = together["Telegram (synthetic)"]["marker"], together["Telegram (real)"]["marker"]
+    assert synthetic["symbol"] == "diamond" and synthetic["line"]["width"] >= 1 and synthetic["size"] > real["size"]

@@ -83,6 +83,7 @@ def test_bundle_unzips_to_the_promised_files(run, real_posts: pd.DataFrame, tmp_
         assert heading in card
     assert f"Run `{run.run_id}`" in card and "8 synthetic posts on 2 platform(s)" in card
     assert "| double:echo | twitter |" in card
+    assert "tokens 80 in, 40 out" in card and "{'input'" not in card  # words, not a Python dict
     assert files["report.html"].startswith(b"<!DOCTYPE html>")
 
 
