@@ -108,12 +108,11 @@ def show_current_run() -> None:
             st.text(f"{post.get('model', '')} · {post.get('platform', '')} · {post.get('topic', '')}\n"
                     f"{post.get('text', '')}")
     if job.running:
+        if not job.cancel.is_set() and st.button("Cancel", key="generate_cancel"):
+            job.cancel.set()  # no rerun needed: the note below shows at once
         if job.cancel.is_set():
             st.info("Cancelling… the run stops after the calls under way; what is done is kept.",
                     icon=":material/hourglass_top:")
-        elif st.button("Cancel", key="generate_cancel"):
-            job.cancel.set()
-            st.rerun(scope="fragment")  # show "Cancelling…" at once
         return
     kind, message = gen.final_message(job)
     getattr(st, kind)(message)

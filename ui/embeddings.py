@@ -185,15 +185,16 @@ def metrics_table(result: dict[str, Any], group: str = "all") -> pd.DataFrame:
     values = result.get(group, {})
     rows = []
     for name, value in values.items():
-        if name.endswith("_baseline") or name == "mauve_reliable":
-            continue
+        if name.endswith(("_baseline", "_std")) or name == "mauve_reliable":
+            continue  # baselines and spreads are shown beside their metric
         if isinstance(value, dict):
             synthetic, baseline = value.get("synthetic"), value.get("baseline")
-            real = value.get("real")
-            shown = f"{number(synthetic)} (real {number(real)})"
+            spread = value.get("baseline_std")
+            shown = f"{number(synthetic)} (real {number(value.get('real'))})"
         else:
-            shown, baseline = number(value), values.get(f"{name}_baseline")
-        rows.append({"metric": metric_label(name), "synthetic": shown, "real vs real": number(baseline),
+            shown, baseline, spread = number(value), values.get(f"{name}_baseline"), values.get(f"{name}_baseline_std")
+        real_vs_real = number(baseline) if spread is None else f"{number(baseline)} ± {number(spread)}"
+        rows.append({"metric": metric_label(name), "synthetic": shown, "real vs real": real_vs_real,
                      "definition": DEFINITIONS.get(name, ""), "identifier": name})
     return pd.DataFrame(rows)
 

@@ -95,7 +95,8 @@ def test_map_metrics_selection_and_coverage_plan() -> None:
     assert any("18 of 18 posts shown" in caption.value for caption in at.caption)
     assert len(at.get("plotly_chart")) == 2  # the map and the coverage chart
     (metrics,) = [frame.value for frame in at.dataframe if "metric" in frame.value.columns]
-    assert {"centroid_cosine", "top_k_recall"} <= set(metrics["metric"])
+    assert {"centroid_cosine", "top_k_recall"} <= set(metrics["identifier"])
+    assert not any(name.endswith("_std") for name in metrics["identifier"])  # spreads sit beside baselines
 
     at.selectbox(key="embeddings_color").set_value("platform").run()
     at.toggle(key="embeddings_show_real").set_value(False).run()
