@@ -383,6 +383,11 @@ async def _call_backend(call: CallRecord, cache_key: str, ctx: _WorkerContext) -
     return True
 
 
+# Servers may count the end-of-generation token beyond max_tokens (llama.cpp reports max_tokens + 1): that is
+# honest usage, not an over-long answer.
+USAGE_SLACK_TOKENS = 4
+
+
 @dataclass(frozen=True)
 class _Usable:
     """The posts of an answer worth keeping (at most the call's n_posts), and why there are none when so."""
@@ -399,7 +404,7 @@ def _usable_posts(call: CallRecord, completion: Completion) -> _Usable:
     budget's reservation), so none of it is kept; a post over the platform's length limit is dropped.
     """
     max_tokens = call.request.options.max_tokens
-    if completion.output_tokens > max_tokens:
+    if completion.output_tokens > max_tokens + USAGE_SLACK_TOKENS:
         why = f"the server reported {completion.output_tokens} completion tokens for max_tokens={max_tokens}"
         return _Usable((), False, why)
     parsed = parse_posts(completion.text, n_expected=call.n_posts, instructions=instruction_text(call.request))

@@ -222,3 +222,16 @@ def test_the_cache_keeps_servers_apart(real_posts: pd.DataFrame, tmp_path: Path)
     assert first.posts["text"].str.contains("server-a").all()
     assert second.posts["text"].str.contains("server-b").all() and not second.posts["cached"].any()
     assert again.posts["cached"].all()
+
+
+@pytest.mark.parametrize(("output_tokens", "kept"), [(33, True), (36, True), (37, False), (400_000, False)])
+def test_usage_may_count_the_end_token_beyond_max_tokens(output_tokens: int, kept: bool) -> None:
+    # llama.cpp reports max_tokens + 1 when it stops on its end token: that answer is kept; far beyond is not.
+    from synth.backends.base import Completion, Request
+    from synth.generate.engine import _usable_posts
+
+    request = Request(prompt="Write a tweet.", options=GenerationOptions(max_tokens=32))
+    call = type("Call", (), {"request": request, "n_posts": 1, "platform": "twitter"})()
+    completion = Completion(text="Rainy Mondays need strong coffee.", model="smollm2", input_tokens=10,
+                            output_tokens=output_tokens)
+    assert bool(_usable_posts(call, completion).posts) is kept  # type: ignore[arg-type]
