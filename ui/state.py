@@ -8,7 +8,7 @@ keys and their types live in one place. Every setter also writes to the session'
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -174,8 +174,16 @@ NOT_KEPT = frozenset({"report_build", "topics_rename", "topics_merge", "topics_d
 NOT_SAVED_PREFIXES = ("generate_key_",)
 
 
-def _kept(key: str) -> bool:
-    return key.startswith(KEPT_PREFIXES) and key not in NOT_KEPT and not key.endswith(("_button", "_download"))
+def _kept(key: str, value: Any) -> bool:
+    # Only settings: a chart's or table's selection state (a dict) cannot be set through session state.
+    return (key.startswith(KEPT_PREFIXES) and key not in NOT_KEPT and not key.endswith(("_button", "_download"))
+            and _is_setting(value))
+
+
+def _is_setting(value: Any) -> bool:
+    if isinstance(value, list | tuple):
+        return all(_is_setting(item) for item in value)
+    return value is None or isinstance(value, str | int | float | bool | date | time)
 
 
 def keep_widget_values() -> None:
@@ -187,7 +195,7 @@ def keep_widget_values() -> None:
     """
     kept: dict[str, Any] = st.session_state.setdefault(_KEPT, {})
     for key in list(st.session_state):
-        if isinstance(key, str) and _kept(key):
+        if isinstance(key, str) and _kept(key, st.session_state[key]):
             kept[key] = st.session_state[key]
     for key, value in kept.items():
         # Set even when the key is still there: a widget not drawn last run holds a stale value Streamlit drops.
