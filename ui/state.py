@@ -176,8 +176,8 @@ NOT_SAVED_PREFIXES = ("generate_key_",)
 
 def _kept(key: str, value: Any) -> bool:
     # Only settings: a chart's or table's selection state (a dict) cannot be set through session state.
-    return (key.startswith(KEPT_PREFIXES) and key not in NOT_KEPT and not key.endswith(("_button", "_download"))
-            and _is_setting(value))
+    return (key.startswith(KEPT_PREFIXES) and key not in NOT_KEPT and not key.endswith("_button")
+            and "_download" not in key and "_upload" not in key and _is_setting(value))
 
 
 def _is_setting(value: Any) -> bool:

@@ -15,3 +15,4 @@ def test_settings_are_kept_and_selection_states_are_not() -> None:
     # StreamlitValueAssignmentNotAllowedError, which a browser user saw as a traceback on the Embeddings page.
     assert not _kept("embeddings_map", {"selection": {"points": [], "box": [], "lasso": []}})
     assert not _kept("generate_start", True)  # a button
+    assert not _kept("report_download_html", True) and not _kept("report_download_bundle", False)  # downloads

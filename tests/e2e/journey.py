@@ -184,7 +184,9 @@ def walk(page: Any, url: str, journey: Journey, data: Path, restart: Any) -> Non
 
     with journey.step("leaderboard", page):
         go_to(page, "Leaderboard")
-        expect(page.get_by_text("Who is best where")).to_be_visible()
+        # A handful of posts spread over three platforms may leave no cell with 5 + 5 posts: then the page must
+        # say so plainly (the exception check after each step still holds).
+        expect(page.get_by_text("Who is best where").or_(page.get_by_text("has enough posts to score"))).to_be_visible()
 
     with journey.step("report", page):
         go_to(page, "Report and export")
