@@ -67,8 +67,8 @@ def open_into_session(project_id: str) -> None:
     topic_set, source = projects.load_topics(project.project_id)
     # Only settings this app keeps, never a typed-in key or a button (Streamlit refuses to set those).
     settings = {key: value for key, value in projects.load_settings(project.project_id).items()
-                if _kept(key) and not key.startswith(NOT_SAVED_PREFIXES)}
-    for key in [key for key in st.session_state if _kept(key)]:
+                if _kept(key, value) and not key.startswith(NOT_SAVED_PREFIXES)}
+    for key in [key for key in st.session_state if isinstance(key, str) and _kept_name(key)]:
         del st.session_state[key]
     st.session_state.update({
         PROJECT: project.project_id, REAL_POSTS: real, INGEST_REPORT: report,
@@ -174,10 +174,14 @@ NOT_KEPT = frozenset({"report_build", "topics_rename", "topics_merge", "topics_d
 NOT_SAVED_PREFIXES = ("generate_key_",)
 
 
+def _kept_name(key: str) -> bool:
+    return (key.startswith(KEPT_PREFIXES) and key not in NOT_KEPT and not key.endswith("_button")
+            and "_download" not in key and "_upload" not in key)
+
+
 def _kept(key: str, value: Any) -> bool:
     # Only settings: a chart's or table's selection state (a dict) cannot be set through session state.
-    return (key.startswith(KEPT_PREFIXES) and key not in NOT_KEPT and not key.endswith("_button")
-            and "_download" not in key and "_upload" not in key and _is_setting(value))
+    return _kept_name(key) and _is_setting(value)
 
 
 def _is_setting(value: Any) -> bool:
