@@ -69,12 +69,18 @@ class Journey:
     console_errors: list[str] = field(default_factory=list)
     outside_requests: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
+    current_step: str = ""
 
     def watch(self, page: Any) -> None:
-        page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
-        page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+        page.on("console", lambda message: message.type == "error" and self._console_error(message.text))
+        page.on("pageerror", lambda error: self._console_error(str(error)))
         page.on("request", self._check_request)
+        page.on("response", lambda response: response.status >= 400 and self._console_error(
+            f"HTTP {response.status} for {response.url}"))
         page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
+
+    def _console_error(self, text: str) -> None:
+        self.console_errors.append(f"{self.current_step}: {text}")
 
     def _check_request(self, request: Any) -> None:
         host = urllib.parse.urlparse(request.url).hostname
@@ -84,7 +90,7 @@ class Journey:
     @contextmanager
     def step(self, name: str, page: Any) -> Iterator[None]:
         """Time a step, then check it left no exception on the page and save its screenshot."""
-        start = time.monotonic()
+        start, self.current_step = time.monotonic(), name
         try:
             yield
         except BaseException:
@@ -201,8 +207,8 @@ def walk(page: Any, url: str, journey: Journey, data: Path, restart: Any) -> Non
         assert "DATASET_CARD.md" in names and "report.html" in names
 
     with journey.step("reload", page):
-        page.reload()
-        expect(page.get_by_text("Upload real posts").first).to_be_visible()
+        page.reload()  # a reload stays on the page it was on (here the report's), with the project restored
+        expect(page.get_by_role("heading", name="Report and export").first).to_be_visible()
         settle(page)
     assert page.url == project_url or "project=" in page.url
     assert sidebar_counts(page) == (real, synthetic)
