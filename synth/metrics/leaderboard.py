@@ -1,6 +1,6 @@
 """A model x platform leaderboard: one headline fidelity score per cell, with bootstrap intervals.
 
-The headline score (0-100, higher is closer to the real posts) is the mean of three similarities, each in
+The headline score (0-100, higher is closer to the real posts) is the mean of five similarities, each in
 [0, 1] where 1 means the synthetic posts are indistinguishable from the real ones on that aspect:
 
 - `length_similarity` = 1 - KS, the two-sample Kolmogorov-Smirnov statistic between the character lengths
@@ -8,9 +8,13 @@ The headline score (0-100, higher is closer to the real posts) is the mean of th
 - `marker_similarity` = 1 - the mean absolute difference, over hashtags, mentions, URLs and emoji, between
   the share of real and the share of synthetic posts holding at least one;
 - `vocabulary_similarity` = 1 - JSD, the Jensen-Shannon divergence (base 2, so within [0, 1]) between the
-  unigram distributions (tokens of `synth.text.tokenize_series`: hashtags, mentions, URLs and emoji whole).
+  unigram distributions (tokens of `synth.text.tokenize_series`: hashtags, mentions, URLs and emoji whole);
+- `sentiment_similarity` = 1 - KS between the VADER compound scores of the real and the synthetic posts
+  (`synth.metrics.affect`): a model that writes everything cheerful is caught here;
+- `offensive_similarity` = 1 - the absolute difference between the real and the synthetic share of offensive
+  posts (alt-profanity-check): a model that sanitises the conversation is caught here.
 
-score = 100 x mean(length_similarity, marker_similarity, vocabulary_similarity).
+score = 100 x the mean of the five.
 
 Uncertainty: each replicate resamples, with replacement, the real posts of the platform and the synthetic
 posts of every model (sizes unchanged), and rescores every cell; the interval is the 2.5th-97.5th percentile
@@ -36,25 +40,33 @@ from scipy import sparse
 from scipy.spatial.distance import jensenshannon
 
 from synth.errors import InputError
+from synth.metrics.affect import OFFENSIVE_FROM, affect_features
 from synth.metrics.lexical_posts import token_table
 from synth.metrics.reference import Reference, fit_reference
 from synth.schema import MODEL, PLATFORM, TEXT
 from synth.text import count_features
 
 MARKERS: tuple[str, ...] = ("hashtags", "mentions", "urls", "emoji")
-COMPONENTS: tuple[str, ...] = ("length_similarity", "marker_similarity", "vocabulary_similarity")
+COMPONENTS: tuple[str, ...] = (
+    "length_similarity", "marker_similarity", "vocabulary_similarity", "sentiment_similarity", "offensive_similarity",
+)
 ALL = "all"
 UNKNOWN_MODEL = "(unknown model)"
 
 DEFINITIONS: dict[str, str] = {
-    "score": "Headline fidelity score, 0-100: 100 x the mean of length, marker and vocabulary similarity. "
-    "100 means the synthetic posts match the real posts of the platform on all three aspects.",
+    "score": "Headline fidelity score, 0-100: 100 x the mean of length, marker, vocabulary, sentiment and "
+    "offensive-language similarity. 100 means the synthetic posts match the real posts of the platform on all five "
+    "aspects.",
     "length_similarity": "1 - the two-sample Kolmogorov-Smirnov statistic between the character lengths of "
     "real and synthetic posts (1 = identical length distributions).",
     "marker_similarity": "1 - the mean, over hashtags, mentions, URLs and emoji, of the absolute difference "
     "between the share of real and of synthetic posts holding at least one.",
     "vocabulary_similarity": "1 - the Jensen-Shannon divergence (base 2) between the unigram distributions of "
     "real and synthetic posts; hashtags, mentions, URLs and emoji count as single tokens.",
+    "sentiment_similarity": "1 - the two-sample Kolmogorov-Smirnov statistic between the VADER compound sentiment "
+    "scores of real and synthetic posts (1 = identical sentiment distributions; see sentiment_ks).",
+    "offensive_similarity": "1 - the absolute difference between the share of real and of synthetic posts that "
+    "alt-profanity-check rates offensive (see offensive_rate).",
     "score_interval": "2.5th-97.5th percentile of the score over bootstrap replicates that resample real and "
     "synthetic posts with replacement.",
     "p_best": "Share of bootstrap replicates in which the model scores highest on the platform.",
@@ -87,24 +99,31 @@ class Leaderboard:
 
 @dataclass(frozen=True)
 class _Sample:
-    """What the score needs of a set of posts, per post: length, marker presence and unigram counts."""
+    """What the score needs of a set of posts, per post: length, marker presence, unigram counts, sentiment
+    and offensiveness."""
 
     chars: np.ndarray
     markers: np.ndarray  # (n, len(MARKERS)) booleans
     counts: sparse.csr_matrix  # (n, vocabulary) token counts
+    sentiment: np.ndarray  # VADER compound score
+    offensive: np.ndarray  # 1.0 where alt-profanity-check rates the post offensive
 
     def subset(self, positions: np.ndarray) -> _Sample:
         """The posts at integer `positions`."""
-        return _Sample(self.chars[positions], self.markers[positions], self.counts[positions])
+        return _Sample(self.chars[positions], self.markers[positions], self.counts[positions],
+                       self.sentiment[positions], self.offensive[positions])
 
-    def totals(self, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Sorted lengths, marker shares and unigram totals, for the sample repeated by integer `weights`."""
+    def totals(self, weights: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
+        """Sorted lengths, marker shares, unigram totals, sorted sentiment scores and the offensive share, for
+        the sample repeated by integer `weights`."""
         if weights is None:
             weights = np.ones(len(self.chars), dtype=np.int64)
         lengths = np.sort(np.repeat(self.chars, weights))
         shares = (weights @ self.markers) / weights.sum()
         unigrams = np.asarray(self.counts.T @ weights).ravel()
-        return lengths, shares, unigrams
+        sentiment = np.sort(np.repeat(self.sentiment, weights))
+        offensive = float(weights @ self.offensive) / weights.sum()
+        return lengths, shares, unigrams, sentiment, offensive
 
 
 def ks_statistic(sorted_a: np.ndarray, sorted_b: np.ndarray) -> float:
@@ -116,7 +135,8 @@ def ks_statistic(sorted_a: np.ndarray, sorted_b: np.ndarray) -> float:
 
 
 def _components(real: tuple, synthetic: tuple) -> np.ndarray:
-    (real_lengths, real_shares, real_unigrams), (syn_lengths, syn_shares, syn_unigrams) = real, synthetic
+    (real_lengths, real_shares, real_unigrams, real_sentiment, real_offensive) = real
+    (syn_lengths, syn_shares, syn_unigrams, syn_sentiment, syn_offensive) = synthetic
     length = 1.0 - ks_statistic(real_lengths, syn_lengths)
     marker = 1.0 - float(np.mean(np.abs(real_shares - syn_shares)))
     if real_unigrams.sum() == 0 or syn_unigrams.sum() == 0:
@@ -124,7 +144,9 @@ def _components(real: tuple, synthetic: tuple) -> np.ndarray:
         vocabulary = float(real_unigrams.sum() == syn_unigrams.sum())
     else:
         vocabulary = 1.0 - float(jensenshannon(real_unigrams, syn_unigrams, base=2)) ** 2
-    return np.array([length, marker, vocabulary])
+    sentiment = 1.0 - ks_statistic(real_sentiment, syn_sentiment)
+    offensive = 1.0 - abs(real_offensive - syn_offensive)
+    return np.array([length, marker, vocabulary, sentiment, offensive])
 
 
 def _samples(reference: Reference, synthetic: pd.DataFrame) -> tuple[_Sample, _Sample]:
@@ -133,12 +155,15 @@ def _samples(reference: Reference, synthetic: pd.DataFrame) -> tuple[_Sample, _S
     real_tokens = reference.tokens
     synthetic_tokens = token_table(synthetic, "synthetic posts")
     vocabulary = pd.Index(sorted(set(real_tokens["token"].tolist()) | set(synthetic_tokens["token"].tolist())))
-    real_sample = _sample(reference.counts, real_tokens, vocabulary)
-    return real_sample, _sample(count_features(synthetic[TEXT]), synthetic_tokens, vocabulary)
+    real_sample = _sample(reference.counts, real_tokens, vocabulary, reference.affect)
+    synthetic_sample = _sample(count_features(synthetic[TEXT]), synthetic_tokens, vocabulary,
+                               affect_features(synthetic))
+    return real_sample, synthetic_sample
 
 
-def _sample(counts: pd.DataFrame, tokens: pd.DataFrame, vocabulary: pd.Index) -> _Sample:
-    """A set's sample from its `count_features` and token table; unigram counts in `vocabulary`'s order."""
+def _sample(counts: pd.DataFrame, tokens: pd.DataFrame, vocabulary: pd.Index, affect: pd.DataFrame) -> _Sample:
+    """A set's sample from its `count_features`, token table and `affect_features`; unigram counts in
+    `vocabulary`'s order."""
     columns = vocabulary.get_indexer(tokens["token"].tolist())
     unigrams = sparse.csr_matrix(
         (np.ones(len(columns), dtype=np.int64), (tokens["post"].to_numpy(), columns)),
@@ -149,6 +174,8 @@ def _sample(counts: pd.DataFrame, tokens: pd.DataFrame, vocabulary: pd.Index) ->
         chars=counts["chars"].to_numpy(),
         markers=(counts[list(MARKERS)].to_numpy() > 0).astype(float),
         counts=unigrams,
+        sentiment=affect["compound"].to_numpy(dtype=float),
+        offensive=(affect["offensive"].to_numpy(dtype=float) >= OFFENSIVE_FROM).astype(float),
     )
 
 

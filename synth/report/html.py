@@ -32,7 +32,7 @@ from plotly.offline import get_plotlyjs
 
 from synth import __version__
 from synth.errors import InputError
-from synth.metrics.leaderboard import Leaderboard
+from synth.metrics.leaderboard import COMPONENTS, Leaderboard
 from synth.metrics.lexical import lexical_features
 from synth.metrics.reference import Reference, fit_reference
 from synth.metrics.scorecard import AMBER_MAX_RATIO, GREEN_MAX_RATIO, scorecard
@@ -350,8 +350,7 @@ def _leaderboard_rows(leaderboard: Leaderboard | None) -> list[dict[str, str]]:
         {"model": str(row.model), "platform": str(row.platform), "score": _cell(row.score),
          "interval": "–" if pd.isna(row.score_low) else f"{row.score_low:.1f}–{row.score_high:.1f}",
          "p_best": _cell(row.p_best), "baseline": _cell(row.baseline_score),
-         "components": " / ".join(f"{getattr(row, c):.3f}" for c in
-                                  ("length_similarity", "marker_similarity", "vocabulary_similarity")),
+         "components": " / ".join(f"{getattr(row, c):.3f}" for c in COMPONENTS),
          "n": f"{row.n_real:,} / {row.n_synthetic:,}"}
         for row in leaderboard.cells.itertuples()
     ]

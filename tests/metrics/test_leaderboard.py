@@ -73,7 +73,27 @@ def test_score_of_tiny_sets_is_exact() -> None:
     assert result["length_similarity"] == pytest.approx(0.5)
     assert result["marker_similarity"] == pytest.approx(1 - 0.5 / 4)
     assert result["vocabulary_similarity"] == pytest.approx(1 - jsd)
-    assert result["score"] == pytest.approx(100 * (0.5 + 0.875 + 1 - jsd) / 3)
+    # No word of either set carries sentiment or offence: both distributions are all zeros, identical.
+    assert result["sentiment_similarity"] == pytest.approx(1) and result["offensive_similarity"] == pytest.approx(1)
+    assert result["score"] == pytest.approx(100 * (0.5 + 0.875 + 1 - jsd + 1 + 1) / 5)
+
+
+def test_sentiment_and_offensiveness_components_are_exact() -> None:
+    real = _posts(["you are a damn idiot", "this is fucking shit", "the bus is late", "ok"], "twitter", "real")
+    # A sanitised, cheerful rewrite: no offensive post left, every post positive.
+    synthetic = _posts(["what a wonderful day", "I love this, great job", "happy and grateful", "so nice"],
+                       "twitter", "synthetic")
+    from synth.metrics.affect import OFFENSIVE_FROM, affect_features
+
+    real_affect, synthetic_affect = affect_features(real), affect_features(synthetic)
+    real_offensive = (real_affect["offensive"] >= OFFENSIVE_FROM).mean()
+    assert real_offensive >= 0.5 and (synthetic_affect["offensive"] < OFFENSIVE_FROM).all()
+    result = score_posts(real, synthetic)
+    assert result["offensive_similarity"] == pytest.approx(1 - real_offensive)
+    assert result["sentiment_similarity"] == pytest.approx(
+        1 - ks_2samp(real_affect["compound"], synthetic_affect["compound"]).statistic)
+    assert result["sentiment_similarity"] < 0.5  # every synthetic post is more positive than every real one
+    assert score_posts(real, real)["sentiment_similarity"] == pytest.approx(1)
 
 
 def test_identical_sets_score_100(real: pd.DataFrame) -> None:
