@@ -62,6 +62,8 @@ def summary_lines(metrics: dict[str, Any]) -> list[str]:
     ]
     semantic = metrics["semantic"].get("all", {})
     lexical = metrics["lexical"].get("all", {})
+    affect = metrics.get("affect", {}).get("all", {})
+    diversity = metrics.get("diversity", {}).get("all", {})
     headline = [
         ("classifier AUC (0.5 = indistinguishable)", semantic, "classifier_auc"),
         ("nearest-real cosine, mean", semantic, "nearest_real_cosine_mean"),
@@ -72,6 +74,8 @@ def summary_lines(metrics: dict[str, Any]) -> list[str]:
         ("MAUVE", semantic, "mauve"),
         ("unigram JSD (lower is closer)", lexical, "unigram_jsd"),
         ("length KS, characters (lower is closer)", lexical, "chars_ks"),
+        ("sentiment KS (lower is closer)", affect, "sentiment_ks"),
+        ("emotion mix JSD (lower is closer)", affect, "emotion_jsd"),
     ]
     lines.append(f"{'metric (all posts)':<44} {'synthetic':>10} {'baseline':>10}")
     for label, section, key in headline:
@@ -79,12 +83,26 @@ def summary_lines(metrics: dict[str, Any]) -> list[str]:
             lines.append(f"{label:<44} {_number(section[key]):>10} {_number(section.get(key + '_baseline')):>10}")
     if semantic.get("mauve") is not None and not semantic.get("mauve_reliable"):
         lines.append("  (MAUVE unreliable: fewer than 1,000 posts on a side)")
+    # Measures of one set: the real and the synthetic value, and the real halves' value as the baseline.
+    one_set = [
+        ("sentiment, mean VADER compound", affect, "sentiment_compound_mean"),
+        ("offensive posts, share", affect, "offensive_rate"),
+        ("distinct word pairs (distinct-2)", diversity, "distinct_2"),
+        ("posts repeating another, share", diversity, "repeated_share"),
+    ]
+    lines.append(f"{'measure of each set (all posts)':<44} {'real':>10} {'synthetic':>10} {'baseline':>10}")
+    for label, section, key in one_set:
+        if isinstance(section.get(key), dict):
+            values = section[key]
+            lines.append(f"{label:<44} {_number(values.get('real')):>10} {_number(values.get('synthetic')):>10} "
+                         f"{_number(values.get('baseline')):>10}")
     recognisability = metrics["multiplatform"].get("recognisability", {})
     if recognisability.get("ratio") is not None:
         lines.append(
             f"platform recognisability: real {_number(recognisability['real'])}, synthetic "
             f"{_number(recognisability['synthetic'])}, ratio {_number(recognisability['ratio'])}"
         )
+    lines += _utility_lines(metrics.get("utility", {}), metrics.get("detector", {}))
     copies = metrics["privacy"].get("copies", {}).get("any", {})
     if copies:
         count, rate = copies.get("count", 0), _number(copies.get("rate"))
@@ -98,6 +116,22 @@ def summary_lines(metrics: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _utility_lines(utility: dict[str, Any], detector: dict[str, Any]) -> list[str]:
+    """Train-on-synthetic beside train-on-real accuracy (TF-IDF classifier), and the detector headline."""
+    lines = []
+    for task in ("platform", "topic"):
+        block = utility.get(task, {}).get("tfidf", {})
+        if block.get("tstr_accuracy") is not None:
+            lines.append(f"{task} classifier trained on synthetic, tested on real: accuracy "
+                         f"{_number(block['tstr_accuracy'])} (trained on real: {_number(block.get('trtr_accuracy'))})")
+    headline = detector.get("all", {})
+    if headline.get("detector_accuracy") is not None:
+        low, high = headline.get("detector_interval") or (None, None)
+        accuracy = _number(headline["detector_accuracy"])
+        lines.append(f"a detector tells synthetic from real posts with accuracy {accuracy} (95% interval "
+                     f"{_number(low)}-{_number(high)}; real vs real {_number(headline.get('detector_baseline'))}; "
+                     "0.5 = cannot tell)")
+    return lines
 
 
 def _platform_counts(counts: dict[str, Any]) -> str:

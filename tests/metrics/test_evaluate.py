@@ -80,6 +80,17 @@ def test_summary_names_the_headline_numbers(metrics: dict) -> None:
     text = "\n".join(summary_lines(metrics))
     assert "real posts: 120 (reddit 60, twitter 60)" in text
     assert "classifier AUC" in text and "model alpha: 40 posts" in text
+    # The newer sections are summarised too, with the numbers of metrics.json.
+    affect = metrics["affect"]["all"]
+    [sentiment] = [line for line in text.splitlines() if line.startswith("sentiment, mean VADER compound")]
+    real_value, synthetic_value = (affect["sentiment_compound_mean"][side] for side in ("real", "synthetic"))
+    assert f"{real_value:.3f}" in sentiment and f"{synthetic_value:.3f}" in sentiment
+    assert "offensive posts, share" in text and "distinct word pairs (distinct-2)" in text
+    platform = metrics["utility"]["platform"]["tfidf"]
+    assert (f"platform classifier trained on synthetic, tested on real: accuracy {platform['tstr_accuracy']:.3f}"
+            in text)
+    detector = metrics["detector"]["all"]["detector_accuracy"]
+    assert f"a detector tells synthetic from real posts with accuracy {detector:.3f}" in text
 
 
 def test_inputs_are_not_modified(real: pd.DataFrame, synthetic: pd.DataFrame) -> None:
