@@ -8,6 +8,7 @@ from synth import schema
 from synth.errors import SynthError
 from synth.report.bundle import find_run_dirs
 from ui import compare
+from ui.jobs import Cancelled, settle, show_pending
 
 st.title("Report and export")
 st.caption(
@@ -45,11 +46,21 @@ if st.button("Build the report and the bundle", type="primary", key="report_buil
 if not st.session_state.get("report_requested"):
     st.stop()
 
-try:
-    artifacts = compare.report_artifacts(real, synthetic, run_dirs, samples, n_boot, all_metrics)
-except SynthError as error:
+job = compare.report_job(real, synthetic, run_dirs, samples, n_boot, all_metrics)
+if not settle(job, 1.0):  # a build runs off the page: its stages show, and Cancel stops it
+    show_pending([job], cancel_key="report_cancel_button")
+    st.stop()
+error = job.future.exception()
+if isinstance(error, Cancelled):
+    st.session_state["report_requested"] = False
+    st.warning(str(error), icon=":material/stop:")
+    st.stop()
+if isinstance(error, SynthError):
     st.error(str(error), icon=":material/error:")
     st.stop()
+if error is not None:
+    raise error
+artifacts = job.future.result()
 
 for note in artifacts.notes:
     st.info(note, icon=":material/info:")

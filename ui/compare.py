@@ -23,6 +23,7 @@ from synth.metrics.scorecard import AMBER_MAX_RATIO, GREEN_MAX_RATIO, scorecard
 from synth.report.artifacts import Artifacts, make_artifacts
 from synth.report.html import distribution_figures, feature_table
 from ui import state
+from ui.jobs import Cancelled, Job, job_board
 
 RATING_COLOURS = {"green": "#c8e6c9", "amber": "#ffe0b2", "red": "#ffcdd2", "grey": "#eeeeee"}
 ALL_MODELS = "All models together"
@@ -148,8 +149,24 @@ def synthetic_uploader(key: str) -> None:
         st.success(f"Loaded {len(posts):,} synthetic posts from {upload.name}.", icon=":material/check:")
 
 
-@st.cache_data(show_spinner="Building the report and the bundle…", max_entries=4)
-def report_artifacts(real: pd.DataFrame, synthetic: pd.DataFrame, run_dirs: tuple[Path, ...], samples: int,
-                     n_boot: int, all_metrics: bool) -> Artifacts:
-    return make_artifacts(real, synthetic, run_dirs=run_dirs, n_boot=n_boot, samples_per_platform=samples,
-                          all_metrics=all_metrics)
+def report_job(real: pd.DataFrame, synthetic: pd.DataFrame, run_dirs: tuple[Path, ...], samples: int,
+               n_boot: int, all_metrics: bool) -> Job:
+    """The report and the bundle built on the job board (keyed by the posts and the settings: a finished build
+    is reused), with its stages shown; cancelling stops it at the next stage."""
+    settings = (tuple(map(str, run_dirs)), samples, n_boot, all_metrics)
+    key = f"report:{_content_key(real)}:{_content_key(synthetic)}:{settings}"
+
+    def work(job: Job) -> Artifacts:
+        def on_stage(words: str) -> None:
+            if job.cancel.is_set():
+                raise Cancelled("Building the report was cancelled: nothing was written.")
+            job.stage = words
+
+        return make_artifacts(real, synthetic, run_dirs=run_dirs, n_boot=n_boot, samples_per_platform=samples,
+                              all_metrics=all_metrics, on_stage=on_stage)
+
+    return job_board().submit(key, f"Building the report of {len(synthetic):,} synthetic posts", work)
+
+
+def _content_key(posts: pd.DataFrame) -> str:
+    return schema.content_hash(posts.astype("string"))

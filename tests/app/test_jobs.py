@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -108,3 +109,39 @@ def test_topic_discovery_reports_its_stage_and_stops_when_cancelled(monkeypatch:
         watched.embed(["a", "b", "c"])
     assert inner.calls == 2  # stopped before the next chunk
     assert "s so far" in job.status_line()
+
+
+def test_a_report_build_shows_its_stages_and_stops_at_the_next_one_when_cancelled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.app.compare_posts import real_posts, synthetic_posts
+    from ui import compare
+    from ui.jobs import Cancelled
+
+    board, stages, go_on = JobBoard(), [], threading.Event()
+    monkeypatch.setattr(compare, "job_board", lambda: board)
+    real_make = compare.make_artifacts
+
+    def make_artifacts(*args: object, on_stage: object, **kwargs: object) -> object:
+        def watched(words: str) -> None:
+            stages.append(words)
+            on_stage(words)  # type: ignore[operator]
+            go_on.wait(10)  # hold the first stage until the test has cancelled
+
+        return real_make(*args, on_stage=watched, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(compare, "make_artifacts", make_artifacts)
+    job = compare.report_job(real_posts(), synthetic_posts(), (), 3, 0, False)
+    deadline = time.monotonic() + 10
+    while not stages:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert job.stage == "computing the lexical metrics"
+    job.cancel.set()
+    go_on.set()
+    _wait(job)
+    assert isinstance(job.future.exception(), Cancelled)
+    assert stages == ["computing the lexical metrics", "scoring the leaderboard (0 bootstrap replicates)"]
+    again = compare.report_job(real_posts(), synthetic_posts(), (), 3, 0, False)  # a cancelled build restarts
+    _wait(again)
+    assert again.future.result().report_html.startswith("<!DOCTYPE html>")
