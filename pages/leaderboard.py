@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from synth.errors import SynthError
+from synth.errors import InputError, SynthError
 from synth.metrics.leaderboard import ALL, COMPONENTS, DEFINITIONS
 from synth.plots.compare import leaderboard_bars, leaderboard_heatmap
 from ui import compare
@@ -25,6 +25,9 @@ n_boot = controls[0].select_slider("Bootstrap replicates", options=[0, 50, 100, 
 seed = int(controls[1].number_input("Seed", min_value=0, max_value=1_000_000, value=0, key="leaderboard_seed"))
 try:
     board = compare.leaderboard(real, synthetic, n_boot, seed)
+except InputError as error:  # too few posts to score: nothing failed, there is just not enough yet
+    st.warning(str(error), icon=":material/hourglass_empty:")
+    st.stop()
 except SynthError as error:
     st.error(str(error), icon=":material/error:")
     st.stop()

@@ -46,7 +46,7 @@ def test_widgets_change_replicates_platforms_and_metric(page: AppTest) -> None:
 def test_too_few_posts_is_explained() -> None:
     at = _open(real_posts(), synthetic_posts().head(3))
     assert not at.exception
-    assert any("no model and platform has enough posts" in e.value for e in at.error)
+    assert any("no model and platform has enough posts" in w.value for w in at.warning) and not at.error
 
 
 def test_without_synthetic_posts_the_page_says_what_to_do() -> None:
