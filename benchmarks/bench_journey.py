@@ -51,7 +51,8 @@ def main() -> None:
         "journey_wall_s": round(wall, 1),
         "steps_s": journey.steps,
         "server_peak_rss_mb": {"before_restart": _round(peaks[0]), "after_restart": _round(peaks[-1])},
-        "console_errors": len(journey.console_errors),
+        "console_errors": len(journey.unexpected_console_errors()),
+        "console_errors_expected": len(journey.console_errors) - len(journey.unexpected_console_errors()),
         "requests_off_the_machine": len(journey.outside_requests),
     }, indent=2))
 

@@ -82,6 +82,10 @@ class Journey:
     def _console_error(self, text: str) -> None:
         self.console_errors.append(f"{self.current_step}: {text}")
 
+    def unexpected_console_errors(self) -> list[str]:
+        """The console errors the journey did not cause on purpose (see `expected`)."""
+        return [error for error in self.console_errors if not expected(error)]
+
     def _check_request(self, request: Any) -> None:
         host = urllib.parse.urlparse(request.url).hostname
         if host not in ("127.0.0.1", None) and not request.url.startswith(("data:", "blob:")):
@@ -255,3 +259,15 @@ def app_server(port: int, work: Path, log_name: str) -> Iterator[subprocess.Pope
     with running_server(server_command(port), ready=lambda: healthy(url), log_path=work / log_name, timeout_s=90,
                         name="streamlit", cwd=ROOT, env=server_env(work)) as process:
         yield process
+
+
+def expected(error: str) -> bool:
+    """Console errors the journey causes on purpose: the browser losing the server it watched being stopped
+    (restart step), and Streamlit's frontend probing `/<page>/_stcore/...` before the root when a page URL is
+    reloaded (its own base-path discovery; it then connects at the root)."""
+    step, _, text = error.partition(": ")
+    if step == "restart":
+        return any(mark in text for mark in ("ERR_CONNECTION_REFUSED", "not responding", "/_stcore/health"))
+    if step == "reload":
+        return "/_stcore/health" in text or "/_stcore/host-config" in text or text.endswith("404 (Not Found)")
+    return False

@@ -42,18 +42,7 @@ def test_the_whole_journey_survives_reload_and_restart(tmp_path: Path) -> None:
             walk(page, f"http://127.0.0.1:{port}", journey, data, restart)
         finally:
             browser.close()
-    assert [error for error in journey.console_errors if not expected(error)] == []
+    assert journey.unexpected_console_errors() == []
     assert journey.outside_requests == []
     assert journey.dialogs == []
 
-
-def expected(error: str) -> bool:
-    """Console errors the journey causes on purpose: the browser losing the server it watched being stopped
-    (restart step), and Streamlit's frontend probing `/<page>/_stcore/...` before the root when a page URL is
-    reloaded (its own base-path discovery; it then connects at the root)."""
-    step, _, text = error.partition(": ")
-    if step == "restart":
-        return any(mark in text for mark in ("ERR_CONNECTION_REFUSED", "not responding", "/_stcore/health"))
-    if step == "reload":
-        return "/_stcore/health" in text or "/_stcore/host-config" in text or text.endswith("404 (Not Found)")
-    return False
