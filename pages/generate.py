@@ -53,8 +53,16 @@ else:
     budget = middle.number_input("Budget in USD (0 = none)", 0.0, 10_000.0, 0.0, key="generate_budget")
     base_url = right.text_input("Base URL for openai: models (optional)", key="generate_base_url",
                                 help="Several, comma-separated, make a fleet: calls are spread over the servers")
+    candidates = middle.number_input(
+        "Candidates per post", 1, 20, 1, key="generate_candidates",
+        help="Generate this many candidates for each wanted post; the Post-process page's select step keeps the "
+        "ones a real-vs-synthetic discriminator finds most real (costs this many times the calls)")
     batch = left.toggle("Batch API (half price, results within a day)", key="generate_batch",
                         help="openai: and anthropic: models only; resume picks up the same jobs")
+    use_cache = right.toggle(
+        "Reuse cached answers", value=True, key="generate_use_cache",
+        help="A call already made with the same model, server, prompt and seed returns its stored post at no "
+        "cost. Turn off to ask the model again (e.g. after changing the server behind a base URL)")
     gen.key_inputs(specs, shown_keys)
 
     plan: Plan | None = None
@@ -64,7 +72,8 @@ else:
         models = tuple(ModelConfig(s, settings.get(s, {})).suited_to(backends[s]) for s in specs)
         config = GenerationConfig(
             models=models, topics=tuple(offered[t] for t in chosen_topics), platforms=tuple(platforms),
-            per_cell=int(per_cell), posts_per_call=int(per_call), strategy=strategy, k=int(k), seed=int(seed),
+            per_cell=int(per_cell), candidates=int(candidates), posts_per_call=int(per_call), strategy=strategy,
+            k=int(k), seed=int(seed), use_cache=use_cache,
             options=GenerationOptions(max_tokens=int(max_tokens), temperature=float(temperature)),
             budget_usd=float(budget) or None, batch=batch,
         )

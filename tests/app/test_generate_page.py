@@ -63,6 +63,16 @@ def test_estimate_and_exact_prompt_preview() -> None:
     assert "<post>" not in at.code[0].value
 
 
+def test_candidates_multiply_the_calls_and_the_cache_can_be_turned_off() -> None:
+    at = _open(real_posts())
+    at.number_input(key="generate_candidates").set_value(3).run()
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["Calls"] == "24" and metrics["Posts"] == "24"  # 8 wanted posts x 3 candidates
+    assert at.toggle(key="generate_use_cache").value is True
+    at.toggle(key="generate_use_cache").set_value(False).run()
+    assert not at.exception and not at.error
+
+
 def test_bad_model_and_missing_key() -> None:
     at = _open(real_posts())
     at.text_input(key="generate_other_models").input("nonsense").run()
