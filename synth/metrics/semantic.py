@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synth.metrics._folds import stratified_group_folds
 from synth.metrics._geometry import (
     SIMILARITY_TOLERANCE,
     blocks,
@@ -307,7 +308,6 @@ def classifier_auc(
     """
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
-    from sklearn.model_selection import StratifiedGroupKFold
 
     rng = np.random.default_rng(seed)
     real_rows = _sample(len(real), max_per_side, rng)
@@ -326,8 +326,7 @@ def classifier_auc(
         return None  # everything is one cluster of near copies: nothing can be held out
 
     scores = []
-    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train, test in splitter.split(features, labels, groups):
+    for train, test in stratified_group_folds(labels, groups, folds, seed):
         if len(set(labels[train])) < 2 or len(set(labels[test])) < 2:
             continue  # a fold holding one class cannot be scored
         model = LogisticRegression(max_iter=1000, class_weight="balanced")

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from synth.embeddings.embedder import normalise_rows
+from synth.metrics._folds import stratified_group_folds
 from synth.metrics._geometry import posts_and_vectors, small_linear_algebra
 from synth.metrics.baseline import mean_and_spread
 from synth.metrics.lexical import ALL
@@ -172,7 +173,6 @@ def detector_accuracy(real: np.ndarray, synthetic: np.ndarray, real_texts: np.nd
     """(accuracy, [2.5%, 97.5%] bootstrap interval, posts per side) of the out-of-fold detector (rows are
     normalised to unit length first)."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedGroupKFold
 
     n = min(len(real), len(synthetic), DETECTOR_MAX_PER_SIDE)
     if n < DETECTOR_MIN_PER_SIDE:
@@ -189,8 +189,7 @@ def detector_accuracy(real: np.ndarray, synthetic: np.ndarray, real_texts: np.nd
     correct = np.zeros(len(labels), dtype=bool)
     scored = np.zeros(len(labels), dtype=bool)
     with small_linear_algebra():
-        for train, test in StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(
-                features, labels, groups):
+        for train, test in stratified_group_folds(labels, groups, folds, seed):
             if len(set(labels[train])) < 2:
                 continue
             model = LogisticRegression(max_iter=1000, class_weight="balanced").fit(features[train], labels[train])

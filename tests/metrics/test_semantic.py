@@ -236,16 +236,16 @@ def test_near_duplicate_groups_link_close_vectors_and_same_normalised_texts_tran
 
 
 def test_classifier_keeps_near_copies_in_one_fold(monkeypatch: pytest.MonkeyPatch) -> None:
-    from sklearn import model_selection
+    from synth.metrics import semantic
 
     seen: list[np.ndarray] = []
-    original = model_selection.StratifiedGroupKFold.split
+    original = semantic.stratified_group_folds
 
-    def spy(self, features, labels, groups):  # type: ignore[no-untyped-def]
+    def spy(labels, groups, n_splits, seed):  # type: ignore[no-untyped-def]
         seen.append(np.asarray(groups))
-        return original(self, features, labels, groups)
+        return original(labels, groups, n_splits, seed)
 
-    monkeypatch.setattr(model_selection.StratifiedGroupKFold, "split", spy)
+    monkeypatch.setattr(semantic, "stratified_group_folds", spy)
     rng = np.random.default_rng(0)
     real = _clusters(rng.standard_normal((4, 16)), 20, rng, spread=1.0)
     nudged = real + 0.001 * rng.standard_normal(real.shape).astype(np.float32)
