@@ -70,13 +70,16 @@ def blocks(queries: np.ndarray, reference_rows: int) -> Iterator[tuple[int, int]
 def kth_neighbour_similarity(vectors: np.ndarray, k: int) -> np.ndarray:
     """For each row, its cosine to its k-th nearest *other* row (the k-NN radius of Naeem et al., 2020,
     in similarity space: larger similarity means a smaller ball)."""
+    import torch
+
     n = len(vectors)
     out = np.empty(n, dtype=np.float32)
     for start, stop in blocks(vectors, n):
         similarities = vectors[start:stop] @ vectors.T
         similarities[np.arange(stop - start), np.arange(start, stop)] = -np.inf  # not its own neighbour
-        similarities.partition(n - k, axis=1)  # in place: the k-th largest lands at column n - k
-        out[start:stop] = similarities[:, n - k]
+        # torch's top-k picks the same element as numpy's partition, several times faster for a small k.
+        top = torch.topk(torch.from_numpy(similarities), k, dim=1, sorted=True).values
+        out[start:stop] = top[:, k - 1].numpy()
     return out
 
 
