@@ -116,7 +116,7 @@ def compare_affect(real: pd.DataFrame, synthetic: pd.DataFrame, *, seed: int = 0
     synthetic_side = synthetic_features if synthetic_features is not None else affect_features(synthetic)
     return grouped_metrics(reference.affect.reset_index(drop=True), synthetic_side.reset_index(drop=True),
                            platforms_of(real), platforms_of(synthetic), reference.splits, describe_affect,
-                           _compare)
+                           _compare, remember=lambda group, compute: reference.real_only(("affect", group), compute))
 
 
 def describe_affect(features: pd.DataFrame) -> dict[str, float | None]:

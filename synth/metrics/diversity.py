@@ -109,7 +109,9 @@ def compare_diversity(real: pd.DataFrame, synthetic: pd.DataFrame, *, seed: int 
         return values
 
     return grouped_metrics(side(real, 0), side(synthetic, 1), platforms_of(real), platforms_of(synthetic),
-                           reference.splits, describe)
+                           reference.splits, describe,
+                           remember=lambda group, compute: reference.real_only(("diversity", group), compute,
+                                                                               vectors=real_embeddings))
 
 
 def describe_texts(texts: pd.Series) -> dict[str, float | None]:

@@ -27,6 +27,7 @@ from synth.schema import PLATFORM
 
 Describe = Callable[[pd.DataFrame], Mapping[str, Any]]
 Compare = Callable[[pd.DataFrame, pd.DataFrame], Mapping[str, Any]]
+Remember = Callable[[str, Callable[[], dict[str, Any]]], dict[str, Any]]
 
 
 def platforms_of(posts: pd.DataFrame) -> np.ndarray:
@@ -42,6 +43,7 @@ def grouped_metrics(
     splits: list[tuple[np.ndarray, np.ndarray]],
     describe: Describe,
     compare: Compare | None = None,
+    remember: Remember | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Per-group metrics in the layout of the module docstring.
 
@@ -53,6 +55,8 @@ def grouped_metrics(
         splits: row positions of the halves of each real-vs-real split (`Reference.splits`).
         describe: rows of one set -> {metric: value} (called on empty frames too: return None values).
         compare: (reference rows, other rows) -> {metric: value}; None when there are no comparisons.
+        remember: (group, compute) -> compute(), possibly kept from an earlier call: the real-vs-real part of
+            each group goes through it (`Reference.real_only`), as it depends on the real posts alone.
     """
     result: dict[str, dict[str, Any]] = {}
     for group in [ALL, *sorted(set(real_platforms) | set(synthetic_platforms))]:
@@ -62,8 +66,14 @@ def grouped_metrics(
         synthetic_rows = synthetic.iloc[np.flatnonzero(synthetic_mask)]
         halves = [(real.iloc[first[real_mask[first]]], real.iloc[second[real_mask[second]]])
                   for first, second in splits]
+
+        def baseline(halves: list[tuple[pd.DataFrame, pd.DataFrame]] = halves) -> dict[str, Any]:
+            return {"held_out": [describe(second) for _, second in halves],
+                    "compared": [compare(first, second) for first, second in halves] if compare else []}
+
         described = {"real": describe(real_rows), "synthetic": describe(synthetic_rows)}
-        held_out = [describe(second) for _, second in halves]
+        halves_part = remember(group, baseline) if remember is not None else baseline()
+        held_out = halves_part["held_out"]
         metrics: dict[str, Any] = {"n_posts": {"real": len(real_rows), "synthetic": len(synthetic_rows),
                                                "baseline": len(halves[0][1]) if halves else 0}}
         for key in described["real"]:
@@ -72,7 +82,7 @@ def grouped_metrics(
                             "baseline": mean, "baseline_std": spread}
         if compare is not None:
             compared = compare(real_rows, synthetic_rows)
-            compared_halves = [compare(first, second) for first, second in halves]
+            compared_halves = halves_part["compared"]
             for key, value in compared.items():
                 metrics[key] = value
                 metrics[f"{key}_baseline"], metrics[f"{key}_baseline_std"] = mean_and_spread(

@@ -4,7 +4,9 @@ Every fidelity number compares synthetic posts with the same real posts, so what
 posts alone is computed here once and shared: their token table (`synth.metrics.lexical_posts`; the
 leaderboard needs only this) and per-post lexical features, their marker counts (`synth.text.count_features`),
 the seeded real-vs-real halves (`synth.metrics.baseline.split_positions`) and, when given, their embeddings.
-Each part is computed on first use, so a caller that needs only the halves never tokenises.
+Each part is computed on first use, so a caller that needs only the halves never tokenises. The real-vs-real
+baselines of the metrics, which do not depend on the synthetic posts, are kept too (`real_only`): most of
+an evaluation's time on large sets, they are then computed once however many synthetic sets are compared.
 
 Metric functions take an optional `reference=`; without one they fit a Reference of the `real` frame they
 were given, so callers passing plain frames keep working.
@@ -12,7 +14,7 @@ were given, so callers passing plain frames keep working.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any, TypeVar, cast
 
 import numpy as np
@@ -43,6 +45,8 @@ class Reference:
         self.vectors = vectors
         # Parts computed so far, by name; shared with the copies `with_vectors` makes.
         self._parts: dict[str, Any] = {}
+        # Results of `real_only`, by key: this object's own, as they may depend on its vectors.
+        self._real_only: dict[Hashable, Any] = {}
 
     def _part(self, name: str, compute: Callable[[], T]) -> T:
         if name not in self._parts:
@@ -88,6 +92,19 @@ class Reference:
         return self._part("splits", lambda: [self.halves] + [
             split_positions(self.posts, seed=seed) for seed in split_seeds(self.seed)[1:]
         ])
+
+    def real_only(self, key: Hashable, compute: Callable[[], T], *, vectors: np.ndarray | None = None) -> T:
+        """`compute()` once per `key`, for a result derived from these real posts (and seed) alone, such as a
+        real-vs-real baseline: later blocks (each model of `evaluate(by=...)`, another synthetic set) reuse it.
+
+        `vectors`: the real embeddings the result is computed from, when any; a result from other vectors than
+        this reference's own (`vectors is not self.vectors`) is computed afresh and not kept.
+        """
+        if vectors is not None and vectors is not self.vectors:
+            return compute()
+        if key not in self._real_only:
+            self._real_only[key] = compute()
+        return cast(T, self._real_only[key])
 
     def with_vectors(self, vectors: np.ndarray) -> Reference:
         """This reference with the real posts' embeddings; it shares the parts computed, now or later."""

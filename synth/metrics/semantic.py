@@ -17,6 +17,7 @@ distance, MAUVE) are a little harsher on the baseline than on a synthetic set as
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -147,7 +148,7 @@ def compare_semantic(
     synthetic_vectors, synthetic_platforms = posts_and_vectors(synthetic, synthetic_embeddings, "synthetic")
     real_texts = real[TEXT].astype("string").fillna("").to_numpy()
     synthetic_texts = synthetic[TEXT].astype("string").fillna("").to_numpy()
-    splits = fit_reference(real, seed=seed, reference=reference).splits
+    reference = fit_reference(real, seed=seed, reference=reference)
 
     result: dict[str, dict[str, Any]] = {}
     for group in ["all", *sorted(set(real_platforms) | set(synthetic_platforms))]:
@@ -155,13 +156,16 @@ def compare_semantic(
         synthetic_mask = np.ones(len(synthetic), bool) if group == "all" else synthetic_platforms == group
         halves = [
             ((real_vectors[a], real_texts[a]), (real_vectors[b], real_texts[b]))
-            for first_half, second_half in splits
+            for first_half, second_half in reference.splits
             for a, b in [(first_half[real_mask[first_half]], second_half[real_mask[second_half]])]
         ]
+        # The real-vs-real part depends on the real posts alone: kept on the reference for later blocks.
+        baseline = reference.real_only(("semantic", group), partial(_baseline_metrics, halves, seed=seed),
+                                       vectors=real_embeddings)
         result[group] = _group_metrics(
             (real_vectors[real_mask], real_texts[real_mask]),
             (synthetic_vectors[synthetic_mask], synthetic_texts[synthetic_mask]),
-            halves,
+            baseline,
             seed=seed,
         )
     return result
@@ -170,10 +174,22 @@ def compare_semantic(
 Side = tuple[np.ndarray, np.ndarray]  # (unit vectors, texts) of one set
 
 
-def _group_metrics(real: Side, synthetic: Side, halves: list[tuple[Side, Side]], *, seed: int) -> dict[str, Any]:
-    intra_mean, intra_spread = mean_and_spread([mean_pairwise_similarity(second[0]) for _, second in halves])
+def _baseline_metrics(halves: list[tuple[Side, Side]], *, seed: int) -> dict[str, Any]:
+    """What `_group_metrics` reads from the real halves of every split: `n_posts` (of the first split's held-out
+    half), `intra` (intra-set similarity of each held-out half) and `compared` (each split's comparison)."""
+    return {
+        "n_posts": len(halves[0][1][0]),
+        "intra": [mean_pairwise_similarity(second[0]) for _, second in halves],
+        # One MAUVE seed per split (seed + split number): the spread over the splits then holds its k-means noise.
+        "compared": [_compare_or_none(first, second, seed + number, mauve_seeds=1)
+                     for number, (first, second) in enumerate(halves)],
+    }
+
+
+def _group_metrics(real: Side, synthetic: Side, baseline: dict[str, Any], *, seed: int) -> dict[str, Any]:
+    intra_mean, intra_spread = mean_and_spread(baseline["intra"])
     metrics: dict[str, Any] = {
-        "n_posts": {"real": len(real[0]), "synthetic": len(synthetic[0]), "baseline": len(halves[0][1][0])},
+        "n_posts": {"real": len(real[0]), "synthetic": len(synthetic[0]), "baseline": baseline["n_posts"]},
         "intra_set_similarity": {
             "real": mean_pairwise_similarity(real[0]),
             "synthetic": mean_pairwise_similarity(synthetic[0]),
@@ -182,9 +198,7 @@ def _group_metrics(real: Side, synthetic: Side, halves: list[tuple[Side, Side]],
         },
     }
     compared = _compare_or_none(real, synthetic, seed)
-    # One MAUVE seed per split (seed + split number): the spread over the splits then holds its k-means noise.
-    compared_halves = [_compare_or_none(first, second, seed + number, mauve_seeds=1)
-                       for number, (first, second) in enumerate(halves)]
+    compared_halves = baseline["compared"]
     for key, value in compared.items():
         metrics[key] = value
         if key == "mauve_std":

@@ -11,6 +11,7 @@ tell the synthetic posts from real ones?
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -151,7 +152,8 @@ def detector(
     fewer than DETECTOR_MIN_PER_SIDE posts."""
     real_vectors, real_platforms = posts_and_vectors(real, real_embeddings, "real")
     synthetic_vectors, synthetic_platforms = posts_and_vectors(synthetic, synthetic_embeddings, "synthetic")
-    first, second = fit_reference(real, seed=seed, reference=reference).halves
+    reference = fit_reference(real, seed=seed, reference=reference)
+    first, second = reference.halves
     real_texts = post_texts(real).to_numpy(dtype=object)
     synthetic_texts = post_texts(synthetic).to_numpy(dtype=object)
     result: dict[str, dict[str, Any]] = {}
@@ -161,8 +163,11 @@ def detector(
         a, b = np.intersect1d(first, real_rows), np.intersect1d(second, real_rows)
         accuracy, interval, n = detector_accuracy(real_vectors[real_rows], synthetic_vectors[synthetic_rows],
                                                   real_texts[real_rows], synthetic_texts[synthetic_rows], seed=seed)
-        baseline, baseline_interval, _ = detector_accuracy(real_vectors[a], real_vectors[b], real_texts[a],
-                                                           real_texts[b], seed=seed)
+        # Real half against real half: kept on the reference for later blocks.
+        baseline, baseline_interval, _ = reference.real_only(
+            ("detector", group), partial(detector_accuracy, real_vectors[a], real_vectors[b], real_texts[a],
+                                         real_texts[b], seed=seed),
+            vectors=real_embeddings)
         result[group] = {"detector_accuracy": accuracy, "detector_interval": interval, "n_per_side": n,
                          "detector_baseline": baseline, "detector_baseline_interval": baseline_interval}
     return result

@@ -100,3 +100,42 @@ def test_affect_and_splits_are_fitted_once_and_shared(monkeypatch: pytest.Monkey
     fitted = reference.with_vectors(np.ones((30, 4)))
     compare_affect(real, _posts(6, "s"), seed=2, reference=fitted)
     assert calls == [6]  # the synthetic posts only: the real side came from the reference
+
+
+def test_real_only_results_are_computed_once_per_key_and_only_for_the_references_own_vectors() -> None:
+    vectors = np.ones((9, 4))
+    reference = Reference(_posts(9, "r")).with_vectors(vectors)
+    calls: list[str] = []
+
+    def compute(name: str) -> str:
+        calls.append(name)
+        return name
+
+    assert reference.real_only(("a", "all"), lambda: compute("a")) == "a"
+    assert reference.real_only(("a", "all"), lambda: compute("again"), vectors=vectors) == "a"
+    assert reference.real_only(("a", "all"), lambda: compute("other"), vectors=vectors.copy()) == "other"
+    assert reference.real_only(("b", "all"), lambda: compute("b")) == "b"
+    assert calls == ["a", "other", "b"]
+    assert reference.with_vectors(vectors).real_only(("a", "all"), lambda: compute("new copy")) == "new copy"
+
+
+def test_evaluate_by_model_computes_each_baseline_once_and_a_block_equals_its_own_evaluation(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import synth.metrics.semantic as semantic
+
+    real = _posts(60, "r")
+    synthetic = _posts(40, "s", model=["alpha", "beta"] * 20)
+    seen: list[int] = []
+    original = semantic._baseline_metrics
+
+    def spy(halves, *, seed):  # type: ignore[no-untyped-def]
+        seen.append(seed)
+        return original(halves, seed=seed)
+
+    monkeypatch.setattr(semantic, "_baseline_metrics", spy)
+    embedder = HashingEmbedder(dim=32)
+    metrics = evaluate(real, synthetic, embedder=embedder, seed=1, by="model")
+    assert len(seen) == 4  # one per group ("all" and three platforms), shared by the pooled block and both models
+    alone = evaluate(real, synthetic[synthetic["model"] == "alpha"], embedder=embedder, seed=1)
+    for section in ("semantic", "affect", "diversity", "detector"):
+        assert metrics["by_model"]["alpha"][section] == alone[section]
