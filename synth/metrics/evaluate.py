@@ -137,7 +137,7 @@ class _Context:
         ))
         block["privacy"] = _timed(timings, "privacy", lambda: privacy_report(
             real, synthetic, example_ids=self.example_ids, embeddings=(self.real_vectors, synthetic_vectors),
-            seed=seed,
+            seed=seed, reference=reference,
         ))
         block["affect"] = _timed(timings, "affect", lambda: compare_affect(
             real, synthetic, seed=seed, reference=reference,

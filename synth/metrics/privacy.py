@@ -37,10 +37,12 @@ from synth.metrics.baseline import split_positions
 from synth.metrics.lexical_posts import analyse_posts, distinct_ngrams, post_texts
 from synth.metrics.privacy_neighbours import (
     NGRAM_SIZE,
+    best_embedding_neighbours,
     best_ngram_neighbours,
     embedding_neighbours,
     ngram_neighbours,
 )
+from synth.metrics.reference import Reference, fit_reference
 from synth.schema import PLATFORM, POST_ID
 from synth.text import MENTION_RE, URL_PATTERN, URL_RE
 
@@ -106,6 +108,7 @@ def privacy_report(
     near_duplicate_threshold: float = 0.95,
     ngram_threshold: float = DEFAULT_NGRAM_THRESHOLD,
     seed: int = 0,
+    reference: Reference | None = None,
 ) -> dict[str, Any]:
     """Copies of real posts, reproduced handles and links, refusals and repetition in a synthetic set.
 
@@ -119,6 +122,8 @@ def privacy_report(
         near_duplicate_threshold: cosine similarity at or above which an embedding neighbour is a near copy.
         ngram_threshold: character n-gram Jaccard at or above which a real post is a near copy.
         seed: seed of the real-vs-real split for the distance baseline.
+        reference: the real posts already fitted (`synth.metrics.reference.Reference` of `real` with `seed`):
+            the real-vs-real distances are kept on it for later calls. Optional.
 
     Returns:
         The report laid out in the module docstring.
@@ -158,7 +163,7 @@ def privacy_report(
             "embedding_cosine": near_duplicate_threshold if embeddings is not None else None,
         },
         "copies": copies,
-        "distance_to_closest_real": _distances(real, embeddings, matches, halves),
+        "distance_to_closest_real": _distances(real, embeddings, matches, halves, reference, seed),
         "reproduced": _reproduced(real, synthetic),
         "quality": _quality(synthetic, matches["synthetic_normal"]),
     }
@@ -253,14 +258,14 @@ def _match_copies(
     matches["near_ngram"] = ~found & (ngram_similarity >= ngram_threshold)
     matches["ngram_of_example"] = (ngram_match >= 0) & is_example[np.maximum(ngram_match, 0)]
     if embeddings is not None:
-        cosine, cosine_match = embedding_neighbours(embeddings[0], embeddings[1])
+        # All real posts and the first half as candidates from one matrix product, as for the n-grams.
+        nearest = best_embedding_neighbours(embeddings[0], embeddings[1], masks)
+        cosine, cosine_match = nearest[0]
         matches["embedding_similarity"], matches["embedding_match"] = cosine, cosine_match
         matches["near_embedding"] = ~found & (cosine >= near_duplicate_threshold)
         matches["embedding_of_example"] = is_example[cosine_match]
         if first_half is not None:
-            matches["embedding_first_half_similarity"] = embedding_neighbours(
-                np.asarray(embeddings[0])[first_half], embeddings[1]
-            )[0]
+            matches["embedding_first_half_similarity"] = nearest[1][0]
     return matches
 
 
@@ -281,24 +286,35 @@ def _distances(
     embeddings: tuple[np.ndarray, np.ndarray] | None,
     matches: dict[str, np.ndarray],
     halves: tuple[np.ndarray, np.ndarray] | None,
+    reference: Reference | None,
+    seed: int,
 ) -> dict[str, Any]:
     if halves is None:
         return {"ngram": None, "embedding": None}
     first, second = halves
-    real_normal = pd.Series(matches["real_normal"], dtype="string[pyarrow]")
+
+    def baseline() -> tuple[np.ndarray, np.ndarray | None]:
+        """(n-gram, embedding) distances of the second real half to the first: real posts alone."""
+        real_normal = pd.Series(matches["real_normal"], dtype="string[pyarrow]")
+        ngram = 1 - ngram_neighbours(real_normal[first], real_normal[second])[0]
+        if embeddings is None:
+            return ngram, None
+        real_embeddings = np.asarray(embeddings[0])
+        return ngram, 1 - embedding_neighbours(real_embeddings[first], real_embeddings[second])[0]
+
+    if reference is None:
+        real_side = baseline()
+    else:
+        real_side = fit_reference(real, seed=seed, reference=reference).real_only(
+            ("privacy", seed, embeddings is not None), baseline,
+            vectors=None if embeddings is None else embeddings[0])
+    ngram, embedding = real_side
     result: dict[str, Any] = {
-        "ngram": _distance_summary(
-            1 - matches["ngram_first_half_similarity"],
-            1 - ngram_neighbours(real_normal[first], real_normal[second])[0],
-        ),
+        "ngram": _distance_summary(1 - matches["ngram_first_half_similarity"], ngram),
         "embedding": None,
     }
-    if embeddings is not None:
-        real_embeddings = np.asarray(embeddings[0])
-        result["embedding"] = _distance_summary(
-            1 - matches["embedding_first_half_similarity"],
-            1 - embedding_neighbours(real_embeddings[first], real_embeddings[second])[0],
-        )
+    if embedding is not None:
+        result["embedding"] = _distance_summary(1 - matches["embedding_first_half_similarity"], embedding)
     return result
 
 

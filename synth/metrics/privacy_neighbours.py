@@ -101,6 +101,26 @@ def embedding_neighbours(reference: np.ndarray, queries: np.ndarray) -> tuple[np
     return best, best_at
 
 
+def best_embedding_neighbours(
+    reference: np.ndarray, queries: np.ndarray, candidate_masks: list[np.ndarray]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """`embedding_neighbours` for several candidate subsets (boolean masks, none empty) of the reference rows
+    at once, from one matrix product: one (similarity, row) pair of arrays per mask."""
+    reference = _unit_rows(reference)
+    queries = _unit_rows(queries)
+    results = [(np.empty(len(queries)), np.empty(len(queries), dtype=np.int64)) for _ in candidate_masks]
+    rows = _chunk_rows(len(reference))
+    for start in range(0, len(queries), rows):
+        cosine = queries[start : start + rows] @ reference.T
+        for mask, (best, best_at) in zip(candidate_masks, results, strict=True):
+            columns = np.flatnonzero(mask)
+            candidates = cosine if len(columns) == len(mask) else cosine[:, columns]
+            at = candidates.argmax(axis=1)
+            best[start : start + rows] = candidates[np.arange(len(at)), at]
+            best_at[start : start + rows] = columns[at]
+    return results
+
+
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float64)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)

@@ -197,3 +197,18 @@ def test_texts_with_nothing_left_once_normalised_still_report(texts: list[str]) 
         flag_copies(real, synthetic)
     # One post per platform: no second real half, so no distance baseline.
     assert privacy_report(posts, posts)["distance_to_closest_real"] == {"ngram": None, "embedding": None}
+
+
+def test_best_embedding_neighbours_equals_embedding_neighbours_within_each_mask() -> None:
+    from synth.metrics.privacy_neighbours import best_embedding_neighbours, embedding_neighbours
+
+    rng = np.random.default_rng(3)
+    reference, queries = rng.standard_normal((700, 8)), rng.standard_normal((40, 8))
+    half = rng.random(700) < 0.5
+    everything, within_half = best_embedding_neighbours(reference, queries, [np.ones(700, dtype=bool), half])
+    want_all, want_all_at = embedding_neighbours(reference, queries)
+    want_half, want_half_at = embedding_neighbours(reference[half], queries)
+    np.testing.assert_allclose(everything[0], want_all, rtol=1e-12)
+    np.testing.assert_allclose(within_half[0], want_half, rtol=1e-12)
+    np.testing.assert_array_equal(everything[1], want_all_at)
+    np.testing.assert_array_equal(within_half[1], np.flatnonzero(half)[want_half_at])  # rows of the whole reference

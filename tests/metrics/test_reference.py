@@ -137,5 +137,5 @@ def test_evaluate_by_model_computes_each_baseline_once_and_a_block_equals_its_ow
     metrics = evaluate(real, synthetic, embedder=embedder, seed=1, by="model")
     assert len(seen) == 4  # one per group ("all" and three platforms), shared by the pooled block and both models
     alone = evaluate(real, synthetic[synthetic["model"] == "alpha"], embedder=embedder, seed=1)
-    for section in ("semantic", "affect", "diversity", "detector"):
+    for section in ("semantic", "privacy", "affect", "diversity", "detector"):
         assert metrics["by_model"]["alpha"][section] == alone[section]
