@@ -14,16 +14,24 @@ Measured, each once, in this order:
 - `sections_warm`: every section of metrics.json (lexical, semantic, multiplatform, privacy, affect,
   diversity, utility, detector) with the real side already fitted once (`Reference`, with its embeddings,
   tokens and affect computed before timing: "warm"), the new metrics of issue 13 among them, and their sum.
-  `affect_real_fit_s` is the one-off cost of the real side's affect.
+  `affect_real_fit_s` is the one-off cost of the real side's affect. This is one `synth evaluate` with the
+  embeddings cached: the real-vs-real baselines are computed in it.
+- `sections_reference_reused_s`: the same sections again with the same Reference, which now holds the
+  real-vs-real baselines (`Reference.real_only`): what each further synthetic set or each model of
+  `evaluate(by="model")` costs.
 
-Usage: python benchmarks/bench_metrics.py [--cache-dir DIR] [--random-vectors]
+Usage: python benchmarks/bench_metrics.py [--cache-dir DIR] [--random-vectors] [--before REF]
 (default cache: a fresh temporary folder, removed after). --random-vectors skips the model and uses seeded
 random unit vectors: the metric timings then measure the metric code alone (values are meaningless).
+--before REF (with --random-vectors) also times the sections with the `synth` package of git revision REF
+(exported to a temporary folder, run in a subprocess just before this code's run), and prints both with the
+ratios, so before and after share one machine and one load.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import platform
@@ -38,7 +46,8 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# BENCH_SYNTH_ROOT: a folder holding another revision's `synth` package to time instead (see --before).
+sys.path.insert(0, os.environ.get("BENCH_SYNTH_ROOT", str(ROOT)))
 
 from synth.embeddings.embedder import CachedEmbedder, SentenceTransformerEmbedder  # noqa: E402
 from synth.metrics import semantic  # noqa: E402
@@ -67,15 +76,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache-dir", type=Path, help="embedding cache folder (default: fresh, temporary)")
     parser.add_argument("--random-vectors", action="store_true", help="time the metrics on random vectors")
+    parser.add_argument("--before", metavar="REF", help="with --random-vectors: also time git revision REF")
     args = parser.parse_args()
     if not DATA.is_dir():
         raise SystemExit(f"needs the real posts in {DATA}")
+    if args.before and not args.random_vectors:
+        raise SystemExit("--before needs --random-vectors")
+    before = _time_revision(args.before) if args.before else None
     real, synthetic = load()
     if args.random_vectors:
         rng = np.random.default_rng(0)
         vectors = [rng.standard_normal((len(frame), 384)).astype(np.float32) for frame in (real, synthetic)]
-        print(json.dumps({"machine": _machine(), "posts": {"real": len(real), "synthetic": len(synthetic)},
-                          "vectors": "random (seed 0)", **sections_warm(real, synthetic, *vectors)}, indent=2))
+        after = sections_warm(real, synthetic, *vectors)
+        report = {"machine": _machine(), "posts": {"real": len(real), "synthetic": len(synthetic)},
+                  "vectors": "random (seed 0)", "synth_from": str(Path(semantic.__file__).parents[2]), **after}
+        if before is not None:
+            report = {**report, "before": {"revision": args.before, **before}, "ratios": _ratios(before, after)}
+        print(json.dumps(report, indent=2))
         return
     real_texts, synthetic_texts = real["text"].tolist(), synthetic["text"].tolist()
     with tempfile.TemporaryDirectory() as scratch:
@@ -121,6 +138,36 @@ def main() -> None:
     }, indent=2))
 
 
+def _time_revision(revision: str) -> dict[str, Any]:
+    """sections_warm of git revision `revision`'s synth package, run in a subprocess (--random-vectors)."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision, "synth"], check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        run = subprocess.run([sys.executable, __file__, "--random-vectors"], check=True, capture_output=True,
+                             text=True, env={**os.environ, "BENCH_SYNTH_ROOT": folder})
+    report = json.loads(run.stdout)
+    return {key: report[key] for key in report if key not in ("machine", "posts", "vectors", "synth_from")} | {
+        "synth_from_tmp": report["synth_from"] != str(ROOT)}
+
+
+def _ratios(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """before / after seconds, per section and in total (how many times faster)."""
+    def ratio(old: float, new: float) -> float | None:
+        return round(old / new, 1) if new > 0 else None
+
+    return {
+        "sections_warm": {name: ratio(seconds, after["sections_warm_s"][name])
+                          for name, seconds in before["sections_warm_s"].items() if name in after["sections_warm_s"]},
+        "all_sections_warm": ratio(before["all_sections_warm_s"], after["all_sections_warm_s"]),
+        "new_metrics_warm": ratio(before["new_metrics_warm_s"], after["new_metrics_warm_s"]),
+        "all_sections_reference_reused": ratio(before["all_sections_warm_s"],
+                                               after.get("all_sections_reference_reused_s", 0.0)),
+    }
+
+
 def _machine() -> dict[str, Any]:
     return {"python": platform.python_version(), "cpus": os.cpu_count(), "load_average": os.getloadavg()}
 
@@ -139,12 +186,15 @@ def sections_warm(real: pd.DataFrame, synthetic: pd.DataFrame, real_vectors: np.
     _ = reference.features, reference.counts, reference.splits
     _, affect_real_s = timed(lambda: reference.affect)
     embeddings = {"real_embeddings": real_vectors, "synthetic_embeddings": synthetic_vectors}
+    # As evaluate does; revisions before privacy_report took a reference go without.
+    privacy_options = {"reference": reference} if "reference" in inspect.signature(privacy_report).parameters else {}
     work: dict[str, Callable[[], Any]] = {
         "lexical": lambda: compare_lexical(real, synthetic, reference=reference),
         "semantic": lambda: semantic.compare_semantic(real, synthetic, **embeddings, reference=reference),
         "multiplatform": lambda: compare_multiplatform(real, synthetic, **embeddings, reference=reference,
                                                        synthetic_features=lexical_features(synthetic)),
-        "privacy": lambda: privacy_report(real, synthetic, embeddings=(real_vectors, synthetic_vectors)),
+        "privacy": lambda: privacy_report(real, synthetic, embeddings=(real_vectors, synthetic_vectors),
+                                          **privacy_options),
         "affect": lambda: compare_affect(real, synthetic, reference=reference),
         "diversity": lambda: compare_diversity(real, synthetic, **embeddings, reference=reference),
         "utility": lambda: compare_utility(real, synthetic, **embeddings, reference=reference),
@@ -152,13 +202,18 @@ def sections_warm(real: pd.DataFrame, synthetic: pd.DataFrame, real_vectors: np.
     }
     seconds = {name: timed(job)[1] for name, job in work.items()}
     new = ("affect", "diversity", "utility", "detector")
-    return {
+    result: dict[str, Any] = {
         "affect_real_fit_s": affect_real_s,
         "sections_warm_s": seconds,
         "new_metrics_warm_s": round(sum(seconds[name] for name in new), 3),
         "all_sections_warm_s": round(sum(seconds.values()), 3),
         "target_all_warm_s": 5.0,
     }
+    if hasattr(reference, "real_only"):  # revisions before Reference kept the baselines have no second figure
+        again = {name: timed(job)[1] for name, job in work.items()}
+        result["sections_reference_reused_s"] = again
+        result["all_sections_reference_reused_s"] = round(sum(again.values()), 3)
+    return result
 
 
 if __name__ == "__main__":
