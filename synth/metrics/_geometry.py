@@ -7,8 +7,10 @@ with an n x n matrix held in memory at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,6 +19,9 @@ from synth.embeddings.embedder import normalise_rows
 from synth.errors import InputError
 from synth.metrics.lexical import UNKNOWN_PLATFORM
 from synth.schema import PLATFORM, TEXT
+
+if TYPE_CHECKING:
+    from synth.metrics.reference import Reference
 
 # Rows of the query block per matrix product: 16M similarities (64 MB) at most per block.
 _BLOCK_CELLS = 16_000_000
@@ -83,6 +88,19 @@ def kth_neighbour_similarity(vectors: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
+KthNeighbours = Callable[[np.ndarray, int], np.ndarray]  # (vectors, k) -> kth_neighbour_similarity(vectors, k)
+
+
+def kept_kth(reference: Reference, real_embeddings: np.ndarray, group: str) -> KthNeighbours:
+    """`kth_neighbour_similarity` of the real posts of `group` ("all" or a platform), kept on the reference:
+    the semantic metrics and the multi-platform coverage ask for the same radii, in every block."""
+    def kth(vectors: np.ndarray, k: int) -> np.ndarray:
+        return reference.real_only(("kth", group, len(vectors), k), partial(kth_neighbour_similarity, vectors, k),
+                                   vectors=real_embeddings)
+
+    return kth
+
+
 def mean_pairwise_similarity(vectors: np.ndarray) -> float | None:
     """Mean cosine over all pairs of distinct rows, in O(n d): (|sum|^2 - sum |x|^2) / (n (n - 1))."""
     n = len(vectors)
@@ -100,12 +118,14 @@ def centroid(vectors: np.ndarray) -> np.ndarray:
     return mean / norm if norm > 0 else mean
 
 
-def covered_by(real: np.ndarray, other: np.ndarray, k: int) -> np.ndarray:
+def covered_by(real: np.ndarray, other: np.ndarray, k: int, *, kth: KthNeighbours | None = None) -> np.ndarray:
     """For each real row, whether some `other` row lies inside its k-NN ball among the real rows
-    (Naeem et al.'s coverage, per point). All False when either set is too small to have a ball."""
+    (Naeem et al.'s coverage, per point). All False when either set is too small to have a ball.
+    `kth`: computes `kth_neighbour_similarity(real, k)` (or returns it kept from earlier; `kept_kth`)."""
     if len(real) < 2 or len(other) == 0:
         return np.zeros(len(real), dtype=bool)
-    radius = kth_neighbour_similarity(real, min(k, len(real) - 1)) + SIMILARITY_TOLERANCE
+    k = min(k, len(real) - 1)
+    radius = (kth or kth_neighbour_similarity)(real, k) + SIMILARITY_TOLERANCE
     closest = np.full(len(real), -np.inf, dtype=np.float32)
     for start, stop in blocks(other, len(real)):
         closest = np.maximum(closest, (other[start:stop] @ real.T).max(axis=0))

@@ -16,6 +16,7 @@ Every value is JSON-ready (floats, ints, None, never NaN); `DEFINITIONS` says ho
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +25,10 @@ import pandas as pd
 
 from synth.jsonable import json_ready
 from synth.metrics._geometry import (
+    KthNeighbours,
     centroid,
     covered_by,
+    kept_kth,
     posts_and_vectors,
     small_linear_algebra,
 )
@@ -140,7 +143,8 @@ def compare_multiplatform(
     real_side = _Side(real_vectors, real_platforms, _fingerprint_matrix(real_features), _count_matrix(reference.counts))
     synthetic_side = _Side(synthetic_vectors, synthetic_platforms, _fingerprint_matrix(synthetic_features),
                            _count_matrix(count_features(synthetic[TEXT])))
-    return json_ready(_sections(real_side, synthetic_side, _topics(real), first, second, seed=seed))
+    return json_ready(_sections(real_side, synthetic_side, _topics(real), first, second, seed=seed,
+                                kth=lambda platform: kept_kth(reference, real_embeddings, platform)))
 
 
 @dataclass(frozen=True)
@@ -155,9 +159,9 @@ class _Side:
 
 
 def _sections(real: _Side, synthetic: _Side, real_topics: np.ndarray, first: np.ndarray, second: np.ndarray, *,
-              seed: int) -> dict[str, Any]:
+              seed: int, kth: Callable[[str], KthNeighbours]) -> dict[str, Any]:
     """Every section of `compare_multiplatform`; the real halves at positions `first` and `second` give the
-    baselines."""
+    baselines. `kth(platform)`: the k-NN radii of the real posts of a platform (`kept_kth`)."""
     return {
         "platforms": {
             "real": sorted(set(real.platforms)), "synthetic": sorted(set(synthetic.platforms)),
@@ -179,11 +183,11 @@ def _sections(real: _Side, synthetic: _Side, real_topics: np.ndarray, first: np.
             (real.vectors, real.platforms), (synthetic.vectors, synthetic.platforms),
             (real.vectors[first], real.platforms[first]), (real.vectors[second], real.platforms[second]),
         ),
-        "topic_platform_coverage": _paired(
-            topic_platform_coverage,
-            (real.vectors, real.platforms, real_topics), (synthetic.vectors, synthetic.platforms),
-            (real.vectors[first], real.platforms[first], real_topics[first]),
-            (real.vectors[second], real.platforms[second]),
+        "topic_platform_coverage": _with_baseline(
+            topic_platform_coverage(real.vectors, real.platforms, real_topics, synthetic.vectors,
+                                    synthetic.platforms, kth=kth),
+            topic_platform_coverage(real.vectors[first], real.platforms[first], real_topics[first],
+                                    real.vectors[second], real.platforms[second]),
         ),
     }
 
@@ -194,8 +198,12 @@ _BASELINE_KEYS = {"distance", "rank_correlation", "correlation", "mean_abs_diffe
 
 def _paired(function: Any, real: tuple, synthetic: tuple, first: tuple, second: tuple, **options: Any) -> dict:
     """`function(real, synthetic)`, each comparison value beside `<key>_baseline` from `function(first, second)`."""
-    out = dict(function(*real, *synthetic, **options))
-    baseline = function(*first, *second, **options)
+    return _with_baseline(function(*real, *synthetic, **options), function(*first, *second, **options))
+
+
+def _with_baseline(compared: dict, baseline: dict) -> dict:
+    """`compared` with each comparison value of `baseline` beside it as `<key>_baseline`."""
+    out = dict(compared)
     for key in _BASELINE_KEYS & set(baseline):
         out[f"{key}_baseline"] = baseline[key]
     return out
@@ -289,13 +297,15 @@ def geometry(
 
 def topic_platform_coverage(
     real: np.ndarray, real_platforms: np.ndarray, real_topics: np.ndarray,
-    synthetic: np.ndarray, synthetic_platforms: np.ndarray,
+    synthetic: np.ndarray, synthetic_platforms: np.ndarray, *, kth: Callable[[str], KthNeighbours] | None = None,
 ) -> dict[str, Any]:
-    """Which real (topic, platform) cells have synthetic neighbours (see DEFINITIONS)."""
+    """Which real (topic, platform) cells have synthetic neighbours (see DEFINITIONS). `kth(platform)`: the
+    k-NN radii of the real posts of a platform, kept from earlier (`synth.metrics._geometry.kept_kth`)."""
     covered = np.zeros(len(real), dtype=bool)
     for platform in set(real_platforms):
         rows = np.flatnonzero(real_platforms == platform)
-        covered[rows] = covered_by(real[rows], synthetic[synthetic_platforms == platform], COVERAGE_K)
+        covered[rows] = covered_by(real[rows], synthetic[synthetic_platforms == platform], COVERAGE_K,
+                                   kth=kth(platform) if kth is not None else None)
     cells = (
         pd.DataFrame({"topic": real_topics, "platform": real_platforms, "covered": covered})
         .groupby(["topic", "platform"], sort=True)["covered"]

@@ -26,8 +26,10 @@ import pandas as pd
 from synth.metrics._folds import stratified_group_folds
 from synth.metrics._geometry import (
     SIMILARITY_TOLERANCE,
+    KthNeighbours,
     blocks,
     centroid,
+    kept_kth,
     kth_neighbour_similarity,
     mean_pairwise_similarity,
     posts_and_vectors,
@@ -167,6 +169,7 @@ def compare_semantic(
             (synthetic_vectors[synthetic_mask], synthetic_texts[synthetic_mask]),
             baseline,
             seed=seed,
+            kth=kept_kth(reference, real_embeddings, group),
         )
     return result
 
@@ -186,7 +189,8 @@ def _baseline_metrics(halves: list[tuple[Side, Side]], *, seed: int) -> dict[str
     }
 
 
-def _group_metrics(real: Side, synthetic: Side, baseline: dict[str, Any], *, seed: int) -> dict[str, Any]:
+def _group_metrics(real: Side, synthetic: Side, baseline: dict[str, Any], *, seed: int,
+                   kth: KthNeighbours) -> dict[str, Any]:
     intra_mean, intra_spread = mean_and_spread(baseline["intra"])
     metrics: dict[str, Any] = {
         "n_posts": {"real": len(real[0]), "synthetic": len(synthetic[0]), "baseline": baseline["n_posts"]},
@@ -197,7 +201,7 @@ def _group_metrics(real: Side, synthetic: Side, baseline: dict[str, Any], *, see
             "baseline_std": intra_spread,
         },
     }
-    compared = _compare_or_none(real, synthetic, seed)
+    compared = _compare_or_none(real, synthetic, seed, kth=kth)
     compared_halves = baseline["compared"]
     for key, value in compared.items():
         metrics[key] = value
@@ -210,10 +214,12 @@ def _group_metrics(real: Side, synthetic: Side, baseline: dict[str, Any], *, see
     return metrics
 
 
-def _compare_or_none(reference: Side, other: Side, seed: int, *, mauve_seeds: int = MAUVE_SEEDS) -> dict[str, Any]:
+def _compare_or_none(reference: Side, other: Side, seed: int, *, mauve_seeds: int = MAUVE_SEEDS,
+                     kth: KthNeighbours | None = None) -> dict[str, Any]:
     if min(len(reference[0]), len(other[0])) < MIN_POSTS_PER_SIDE:
         return dict.fromkeys(COMPARISON_KEYS)
-    return compare_embedding_sets(reference[0], other[0], reference[1], other[1], seed=seed, mauve_seeds=mauve_seeds)
+    return compare_embedding_sets(reference[0], other[0], reference[1], other[1], seed=seed, mauve_seeds=mauve_seeds,
+                                  kth=kth)
 
 
 COMPARISON_KEYS: tuple[str, ...] = (
@@ -232,15 +238,16 @@ def compare_embedding_sets(
     seed: int = 0,
     k: int = K_NEIGHBOURS,
     mauve_seeds: int = MAUVE_SEEDS,
+    kth: KthNeighbours | None = None,
 ) -> dict[str, Any]:
     """Every comparison metric of `DEFINITIONS` between two sets of unit vectors (at least 2 rows each).
 
     Texts, when given, keep near copies in one cross-validation fold of the classifier test. MAUVE is the
-    mean over `mauve_seeds` k-means seeds from `seed`.
+    mean over `mauve_seeds` k-means seeds from `seed`. `kth`: as for `neighbour_metrics`.
     """
     if min(len(real), len(synthetic)) < MIN_POSTS_PER_SIDE:
         raise ValueError(f"each set needs at least {MIN_POSTS_PER_SIDE} rows, got {len(real)} and {len(synthetic)}")
-    neighbours = neighbour_metrics(real, synthetic, k=k)
+    neighbours = neighbour_metrics(real, synthetic, k=k, kth=kth)
     with small_linear_algebra():
         return {
             **neighbours,
@@ -251,13 +258,17 @@ def compare_embedding_sets(
         }
 
 
-def neighbour_metrics(real: np.ndarray, synthetic: np.ndarray, *, k: int) -> dict[str, Any]:
-    """Nearest-real cosine, top-k recall and PRDC from one blocked pass over synthetic x real similarities."""
+def neighbour_metrics(real: np.ndarray, synthetic: np.ndarray, *, k: int,
+                      kth: KthNeighbours | None = None) -> dict[str, Any]:
+    """Nearest-real cosine, top-k recall and PRDC from one blocked pass over synthetic x real similarities.
+
+    `kth`: computes `kth_neighbour_similarity(real, k)` for the real radii, or returns it kept from an earlier
+    call (`synth.metrics._geometry.kept_kth`); computed here when None."""
     k_real = min(k, len(real) - 1)
     k_synthetic = min(k, len(synthetic) - 1)
     # Inside a ball means strictly closer than its k-th neighbour (Naeem et al., 2020; `prdc`): similarity
     # above the radius by more than float32 noise.
-    real_radius = kth_neighbour_similarity(real, k_real) + SIMILARITY_TOLERANCE
+    real_radius = (kth or kth_neighbour_similarity)(real, k_real) + SIMILARITY_TOLERANCE
     synthetic_kth = kth_neighbour_similarity(synthetic, k_synthetic)
     synthetic_radius = synthetic_kth + SIMILARITY_TOLERANCE
 

@@ -254,3 +254,19 @@ def test_classifier_keeps_near_copies_in_one_fold(monkeypatch: pytest.MonkeyPatc
     classifier_auc(real, near_copies, texts, np.array([f"other {i}" for i in range(80)], dtype=object))
     groups = seen[0]
     assert (groups[:80] == groups[80:]).all()  # each near copy shares its twin's group, whatever its text
+
+
+def test_kept_kth_computes_the_radii_once_per_group_and_k_for_the_references_own_vectors() -> None:
+    from synth.metrics._geometry import kept_kth, kth_neighbour_similarity
+    from synth.metrics.reference import Reference
+
+    rng = np.random.default_rng(2)
+    raw = rng.standard_normal((30, 8)).astype(np.float32)
+    unit = raw / np.linalg.norm(raw, axis=1, keepdims=True)
+    posts = pd.DataFrame({"platform": ["twitter"] * 30, "text": [f"post {i}" for i in range(30)]})
+    reference = Reference(posts, vectors=raw)
+    first = kept_kth(reference, raw, "twitter")(unit, 3)
+    np.testing.assert_array_equal(first, kth_neighbour_similarity(unit, 3))
+    assert kept_kth(reference, raw, "twitter")(unit, 3) is first
+    assert kept_kth(reference, raw, "twitter")(unit, 4) is not first
+    assert kept_kth(reference, raw.copy(), "twitter")(unit, 3) is not first  # other vectors: not kept
