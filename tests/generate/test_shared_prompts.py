@@ -4,6 +4,7 @@ llama.cpp evaluates the prompt once for the calls that run back to back."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -91,3 +92,18 @@ def rendered_seeds(real_posts: pd.DataFrame, spec: str) -> tuple[list[int], Plan
         strategy="examples-only", k=1,
     )
     return seeds, plan_run(config, real_posts, render=render)
+
+
+def test_the_engine_runs_the_calls_of_a_shared_prompt_back_to_back(real_posts: pd.DataFrame, tmp_path: Path) -> None:
+    from synth.generate import COMPLETED, run_generation
+    from tests.generate.doubles import DoubleBackend
+
+    config = GenerationConfig(
+        models=(ModelConfig("double:echo", concurrency=1),), topics=TOPICS, platforms=("twitter", "reddit"),
+        per_cell=6, strategy="examples-only", k=1, calls_per_prompt=3,
+    )
+    plan = plan_run(config, real_posts, render=render_by_seed)
+    result = run_generation(plan, tmp_path / "run")
+    assert result.status == COMPLETED
+    sent_seeds = [request.options.seed for request in DoubleBackend.instances[-1].requests]
+    assert sent_seeds == [call.seed for call in plan.calls]  # the plan's order, groups unbroken
