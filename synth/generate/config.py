@@ -20,10 +20,10 @@ from synth.topics.model import TopicSpec
 
 # Setting names that may hold a credential: never saved, never shown.
 _SECRET_NAME = re.compile(r"key|secret|token|password|auth", re.IGNORECASE)
-# A local model spends most of a call evaluating the prompt (~5 CPU-s for a 650-token few-shot prompt with
-# SmolLM2 on 2 cores, against ~1 s to write the post), and llama.cpp keeps the last prompt's evaluation:
-# calls that share a prompt and run back to back evaluate it once. Up to 4 calls share one; every 4 posts
-# of a cell still see fresh examples.
+# A local model spends much of a call evaluating the prompt (measured on 2 shared cores with SmolLM2: ~5 CPU-s
+# for a 650-token few-shot prompt, as long as writing a 250-token answer), and llama.cpp keeps the last
+# prompt's evaluation: calls that share a prompt and run back to back evaluate it once. Up to 4 calls share
+# one; every 4 posts of a cell still see fresh examples.
 LOCAL_CALLS_PER_PROMPT = 4
 
 
