@@ -49,6 +49,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="candidates per wanted post (default 1); `synth postprocess` with the select step keeps the best",
     )
     parser.add_argument("--posts-per-call", type=int, default=1, help="posts asked for in one call (default 1)")
+    parser.add_argument(
+        "--calls-per-prompt", type=int, metavar="N",
+        help="consecutive calls of a cell that share one prompt, i.e. the same real examples (default: 4 for "
+        "local models, which then evaluate the prompt once; 1 for the others)",
+    )
     parser.add_argument("--strategy", default="topic", help="prompt strategy (default: topic)")
     parser.add_argument("--k", type=int, default=5, help="real examples per prompt (default 5)")
     parser.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
@@ -109,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
     config = GenerationConfig(
         models=models, topics=topics, platforms=tuple(p for p in args.platforms.split(",") if p.strip()),
         per_cell=args.per_cell, candidates=args.candidates, posts_per_call=args.posts_per_call,
+        calls_per_prompt=args.calls_per_prompt,
         strategy=args.strategy, k=args.k,
         seed=args.seed, options=options, timeout_s=args.timeout, budget_usd=args.budget,
         prices_path=str(args.prices) if args.prices else None, use_cache=not args.no_cache, batch=args.batch,

@@ -20,6 +20,11 @@ from synth.topics.model import TopicSpec
 
 # Setting names that may hold a credential: never saved, never shown.
 _SECRET_NAME = re.compile(r"key|secret|token|password|auth", re.IGNORECASE)
+# A local model spends much of a call evaluating the prompt (measured on 2 shared cores with SmolLM2: ~5 CPU-s
+# for a 650-token few-shot prompt, as long as writing a 250-token answer), and llama.cpp keeps the last
+# prompt's evaluation: calls that share a prompt and run back to back evaluate it once. Up to 4 calls share
+# one; every 4 posts of a cell still see fresh examples.
+LOCAL_CALLS_PER_PROMPT = 4
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,9 @@ class GenerationConfig:
         use_cache: serve identical calls (backend, model, request, seed) from the response cache.
         batch: send the calls of `openai:` and `anthropic:` models through the providers' batch APIs (half
             price, up to a day's turnaround; see synth.generate.batch); other models run as usual.
+        calls_per_prompt: how many consecutive calls of a cell share one rendered prompt (its examples drawn
+            once); each call still has its own seed. None picks LOCAL_CALLS_PER_PROMPT for `local:` models
+            and 1 (fresh examples every call) for the others.
     """
 
     models: tuple[ModelConfig, ...]
@@ -123,6 +131,7 @@ class GenerationConfig:
     prices_path: str | None = None
     use_cache: bool = True
     batch: bool = False
+    calls_per_prompt: int | None = None
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -134,6 +143,12 @@ class GenerationConfig:
 
     def strategy_for(self, model: ModelConfig) -> str:
         return model.strategy or self.strategy
+
+    def calls_per_prompt_for(self, model: ModelConfig) -> int:
+        """How many consecutive calls of one of `model`'s cells share a prompt (see `calls_per_prompt`)."""
+        if self.calls_per_prompt is not None:
+            return self.calls_per_prompt
+        return LOCAL_CALLS_PER_PROMPT if model.backend_name == "local" else 1
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form without secrets (what the run store and the manifest keep)."""
@@ -203,6 +218,8 @@ def _validate(config: GenerationConfig) -> None:
         raise ConfigError(f"candidates must be between 1 and 20 per wanted post, not {config.candidates}")
     if config.posts_per_call < 1:
         raise ConfigError(f"posts_per_call must be at least 1, not {config.posts_per_call}")
+    if config.calls_per_prompt is not None and not 1 <= config.calls_per_prompt <= 20:
+        raise ConfigError(f"calls_per_prompt must be between 1 and 20 (or unset), not {config.calls_per_prompt}")
     if config.k < 0:
         raise ConfigError(f"k (few-shot examples) must be 0 or more, not {config.k}")
     if config.timeout_s <= 0:

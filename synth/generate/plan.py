@@ -4,7 +4,8 @@ Every (model, topic, platform) cell needs `per_cell` posts (times `candidates` w
 selection), asked for `posts_per_call` at a time. Each
 call gets a deterministic id (a hash of run id, cell and call index) and its own seed (a hash of the run
 seed, cell and call index), and its prompt is rendered up front, so the whole plan, prompts included, is
-saved before the first call and `resume` needs nothing but the store.
+saved before the first call and `resume` needs nothing but the store. Up to `calls_per_prompt` consecutive
+calls of a cell share one prompt (local models: see `synth.generate.config.LOCAL_CALLS_PER_PROMPT`).
 """
 
 from __future__ import annotations
@@ -136,17 +137,25 @@ def plan_run(
     for model in config.models:
         backend, model_name = model.backend_name, model.model_name
         strategy = config.strategy_for(model)
+        per_prompt = config.calls_per_prompt_for(model)
         for topic in config.topics:
             for platform in config.platforms:
                 cell_key = cell_key_for(model, topic, platform)
+                rendered_for: dict[tuple[int, int], Any] = {}  # (first call of the group, n_posts) -> prompt
                 for call_index in range(math.ceil(config.posts_per_cell / config.posts_per_call)):
                     n_posts = min(config.posts_per_call, config.posts_per_cell - call_index * config.posts_per_call)
                     seed = call_seed_for(config.seed, cell_key, call_index)
-                    options = dataclasses.replace(config.options, seed=seed) if config.options else None
-                    rendered = render(
-                        strategy, topic=topic, platform=platform, real_posts=real_posts, n_posts=n_posts,
-                        k=config.k, seed=seed, options=options,
-                    )
+                    # Calls of a group share the prompt rendered for its first call (examples drawn with that
+                    # call's seed); each keeps its own sampling seed, set below.
+                    first = call_index - call_index % per_prompt
+                    if (first, n_posts) not in rendered_for:
+                        first_seed = call_seed_for(config.seed, cell_key, first)
+                        options = dataclasses.replace(config.options, seed=first_seed) if config.options else None
+                        rendered_for[first, n_posts] = render(
+                            strategy, topic=topic, platform=platform, real_posts=real_posts, n_posts=n_posts,
+                            k=config.k, seed=first_seed, options=options,
+                        )
+                    rendered = rendered_for[first, n_posts]
                     request = rendered.request
                     # The per-call seed must reach the backend whatever the renderer did with options.
                     request = dataclasses.replace(request, options=dataclasses.replace(request.options, seed=seed))
@@ -160,7 +169,10 @@ def plan_run(
                             est_input_tokens=estimate_tokens(_request_text(request)),
                         )
                     )
-    calls.sort(key=lambda call: call.call_index)  # interleave cells: early posts cover every cell
+    # Interleave cells, so early posts cover every cell; but the calls that share a prompt stay back to back,
+    # so a local model evaluates that prompt once (llama.cpp reuses the previous call's prompt).
+    per_prompt_of = {model.spec: config.calls_per_prompt_for(model) for model in config.models}
+    calls.sort(key=lambda call: call.call_index // per_prompt_of[call.model_spec])
     prices = prices or load_prices(config.prices_path)
     if config.batch:  # the batch APIs' prices (models that do not batch are local, hence free)
         prices = prices.for_batch()

@@ -318,9 +318,10 @@ class RunStore:
         return [_call_from_row(row) for row in rows]
 
     def unfinished_calls(self) -> list[CallRecord]:
-        """Calls not yet done (pending or failed): what `resume` runs."""
+        """Calls not yet done (pending or failed), in the plan's order: what `resume` runs. The plan's order keeps
+        calls that share a prompt back to back (synth.generate.plan), which a local model's prompt reuse needs."""
         rows = self._db.execute(
-            "SELECT * FROM calls WHERE run_id = ? AND status != ? ORDER BY call_index, rowid",
+            "SELECT * FROM calls WHERE run_id = ? AND status != ? ORDER BY rowid",
             (self.run_id, DONE),
         ).fetchall()
         return [_call_from_row(row) for row in rows]

@@ -104,6 +104,10 @@ Write {what} like these.
 COMPLETION_HEADER_TEMPLATE = "{platform} posts about {label} ({keywords})\n"
 COMPLETION_POST_TEMPLATE = "\n### Post {number}\n{text}\n"
 COMPLETION_BOUNDARY = "\n### Post"
+# Chat prompts quote real posts between <post> and </post>, and small models often close their own post the
+# same way, then add notes. Ending the answer there saves those tokens; a post cannot contain the tag, as
+# quoted posts have theirs neutralised (synth.prompts.escape).
+POST_END_STOP = "</post>"
 
 FORMAT_ONE = "Reply with the text of the post only."
 FORMAT_MANY = (
@@ -210,7 +214,7 @@ def _render_topic(cell: PromptCell) -> Request:
         conventions=cell.platform.conventions, **_profile_fields(profile),
         examples=_topic_examples(cell.examples, cell.fallback, label),
     )
-    return _chat_request(user, cell.options)
+    return _chat_request(user, cell.options, quotes_posts=not cell.examples.empty)
 
 
 def _render_platform_aware(cell: PromptCell) -> Request:
@@ -225,7 +229,7 @@ def _render_examples_only(cell: PromptCell) -> Request:
     user = EXAMPLES_ONLY_TEMPLATE.format(
         examples=_chat_examples(cell.examples), what=cell.what, format=cell.answer_format
     )
-    return _chat_request(user, cell.options)
+    return _chat_request(user, cell.options, quotes_posts=True)
 
 
 def _render_completion(cell: PromptCell) -> Request:
@@ -419,7 +423,9 @@ def instruction_text(request: Request) -> str:
     return "\n".join(_EXAMPLE_BLOCK_RE.sub(" ", message.content) for message in request.messages)
 
 
-def _chat_request(user: str, options: GenerationOptions) -> Request:
+def _chat_request(user: str, options: GenerationOptions, *, quotes_posts: bool = False) -> Request:
+    if quotes_posts and POST_END_STOP not in options.stop:
+        options = replace(options, stop=(*options.stop, POST_END_STOP))
     return Request(messages=(Message("system", SYSTEM_TEMPLATE), Message("user", user)), options=options)
 
 

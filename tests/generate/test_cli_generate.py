@@ -45,6 +45,13 @@ def test_generate_writes_posts_and_manifest(real_csv: Path, tmp_path: Path, caps
     assert f"csv: {out / 'posts.csv'}" in captured.out
 
 
+def test_calls_per_prompt_reaches_the_run(real_csv: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert generate("--real", str(real_csv), "--per-cell", "2", "--calls-per-prompt", "2", "--out", str(out)) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["config"]["calls_per_prompt"] == 2
+
+
 def test_topics_by_label_and_estimate_only(real_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert generate("--real", str(real_csv), "--topics", "Coffee", "--per-cell", "3", "--estimate") == 0
     estimate = json.loads(capsys.readouterr().out)

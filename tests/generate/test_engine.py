@@ -272,6 +272,8 @@ def test_resume_of_a_finished_run_calls_nothing(real_posts: pd.DataFrame, tmp_pa
         ({"models": (ModelConfig("double:echo", requests_per_minute=-5),)}, "requests_per_minute"),
         ({"timeout_s": 0}, "timeout_s"),
         ({"budget_usd": -1}, "budget_usd"),
+        ({"calls_per_prompt": 0}, "calls_per_prompt"),
+        ({"calls_per_prompt": 21}, "calls_per_prompt"),
     ],
 )
 def test_bad_configs(overrides: dict[str, Any], message: str) -> None:
@@ -291,12 +293,13 @@ def test_unknown_backend_is_a_config_error(real_posts: pd.DataFrame, tmp_path: P
 def test_config_round_trips_through_the_store(real_posts: pd.DataFrame) -> None:
     config = make_config(
         model=ModelConfig("double:echo", {"base_url": "http://x", "api_key": "secret"}, concurrency=3),
-        options=GenerationOptions(max_tokens=50, stop=("\n\n",)),
+        options=GenerationOptions(max_tokens=50, stop=("\n\n",)), calls_per_prompt=2,
     )
     saved = config.to_dict()
     assert saved["models"][0]["settings"] == {"base_url": "http://x"}
     restored = GenerationConfig.from_dict(json.loads(json.dumps(saved)))
     assert restored.options == config.options and restored.topics == config.topics
+    assert restored.calls_per_prompt == 2
     assert restored.models[0].settings == {"base_url": "http://x"}
 
 

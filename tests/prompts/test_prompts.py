@@ -122,12 +122,12 @@ def test_examples_only_exact_text() -> None:
 # The prompt_id hashes the exact text sent: a change to any strategy's rendering changes its id here. Update these
 # only on purpose (a new prompt wording), since runs and caches key on the text.
 PINNED_PROMPTS = {
-    ("topic", 1): ("b0b712ba7280956b", ()),
-    ("topic", 3): ("c79dcb2e00b578b6", ()),
+    ("topic", 1): ("b0b712ba7280956b", ("</post>",)),
+    ("topic", 3): ("c79dcb2e00b578b6", ("</post>",)),
     ("platform-aware", 1): ("62eddf62fd5da905", ()),
     ("platform-aware", 3): ("4dfcbe4c99e9dbff", ()),
-    ("examples-only", 1): ("4b31a5569cb8a154", ()),
-    ("examples-only", 3): ("a06c91eacf3192dd", ()),
+    ("examples-only", 1): ("4b31a5569cb8a154", ("</post>",)),
+    ("examples-only", 3): ("a06c91eacf3192dd", ("</post>",)),
     ("completion", 1): ("5b1704ef3fb98f8e", ("\n### Post",)),
     ("completion", 3): ("5b1704ef3fb98f8e", ("\n### Post 7",)),
 }
@@ -167,6 +167,22 @@ def test_completion_keeps_given_options_and_adds_stop() -> None:
     )
     assert rendered.request.options.max_tokens == 50
     assert rendered.request.options.stop == ("<eos>", "\n### Post 5")
+
+
+def test_chat_prompts_that_quote_posts_stop_where_the_model_closes_its_own() -> None:
+    posts = make_posts()
+    for strategy in ("topic", "examples-only"):
+        options = GenerationOptions(max_tokens=50, stop=("<eos>",))
+        rendered = render_prompt(strategy, topic=TOPIC, platform="twitter", real_posts=posts, k=2, options=options)
+        assert rendered.request.options.stop == ("<eos>", "</post>")
+        # Given twice (a caller passing rendered options back in), the stop is not repeated.
+        again = render_prompt(strategy, topic=TOPIC, platform="twitter", real_posts=posts, k=2,
+                              options=rendered.request.options)
+        assert again.request.options.stop == ("<eos>", "</post>")
+    # No <post> tags in the prompt, no tag to stop at.
+    for strategy, k in (("platform-aware", 5), ("topic", 0)):
+        rendered = render_prompt(strategy, topic=TOPIC, platform="twitter", real_posts=posts, k=k)
+        assert rendered.request.options.stop == ()
 
 
 def test_fallback_to_other_platform_posts_is_recorded() -> None:
