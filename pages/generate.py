@@ -8,7 +8,7 @@ from synth.generate import GenerationConfig, ModelConfig, Plan, list_runs, load_
 from synth.generate.config import base_url_settings
 from synth.paths import runs_root
 from synth.platforms import PLATFORMS, get_platform
-from synth.prompts.render import STRATEGIES, STRATEGY_HELP
+from synth.prompts.render import AUTO_MAX_TOKENS, STRATEGIES, STRATEGY_HELP
 from ui import generate as gen
 from ui import state
 from ui.jobs import settle
@@ -48,7 +48,10 @@ else:
     per_call = right.number_input("Posts per call", 1, 20, 1, key="generate_per_call")
     k = left.number_input("Real examples per prompt (k)", 1, 20, 5, key="generate_k")
     temperature = middle.slider("Temperature", 0.0, 2.0, 0.9, 0.05, key="generate_temperature")
-    max_tokens = right.number_input("Max tokens per call", 16, 8192, 256, key="generate_max_tokens")
+    max_tokens = right.number_input(
+        "Max tokens per call", 0, 8192, AUTO_MAX_TOKENS, key="generate_max_tokens",
+        help="0: enough for the posts of a call at the platform's real length (95th percentile plus room), so a "
+        "small model that rambles is cut where a real post ends")
     seed = left.number_input("Seed", 0, 2**31 - 1, 0, key="generate_seed")
     budget = middle.number_input("Budget in USD (0 = none)", 0.0, 10_000.0, 0.0, key="generate_budget")
     base_url = right.text_input("Base URL for openai: models (optional)", key="generate_base_url",

@@ -61,7 +61,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--rpm", type=float, help="requests per minute per model")
     parser.add_argument("--tpm", type=float, help="tokens per minute per model")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per call (default 120)")
-    parser.add_argument("--max-tokens", type=int, help="max completion tokens per call (default: by posts per call)")
+    parser.add_argument("--max-tokens", type=int, help="max completion tokens per call (default, or 0: enough for "
+                        "the posts per call at the platform's real length, p95 plus room)")
     parser.add_argument("--temperature", type=float, default=0.9, help="sampling temperature (default 0.9)")
     parser.add_argument("--budget", type=float, metavar="USD", help="stop before spending more than this")
     parser.add_argument("--prices", type=Path, help="price table TOML replacing the bundled one")
@@ -89,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     from synth.cli.stopping import stop_on_signals
     from synth.generate import COMPLETED, GenerationConfig, ModelConfig, plan_run, run_generation
     from synth.generate.config import base_url_settings
+    from synth.prompts.render import AUTO_MAX_TOKENS
 
     if args.out is None and not args.estimate:
         raise ConfigError("--out DIR is required: the run directory to write posts and the manifest into")
@@ -109,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     models = suited
     options = None
     if args.max_tokens is not None or args.temperature != 0.9:
-        max_tokens = args.max_tokens if args.max_tokens is not None else min(256 * args.posts_per_call, 2048)
+        max_tokens = args.max_tokens if args.max_tokens is not None else AUTO_MAX_TOKENS
         options = GenerationOptions(max_tokens=max_tokens, temperature=args.temperature)
     config = GenerationConfig(
         models=models, topics=topics, platforms=tuple(p for p in args.platforms.split(",") if p.strip()),

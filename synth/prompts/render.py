@@ -48,6 +48,8 @@ MAX_EXAMPLE_CHARS = 600
 # models' vocabularies spend more tokens on emoji, links and Hinglish.
 MAX_TOKENS_PER_POST = 256
 ANSWER_TOKEN_ROOM = 32
+# `GenerationOptions(max_tokens=AUTO_MAX_TOKENS)` asks for that default with other options set (a temperature).
+AUTO_MAX_TOKENS = 0
 CHARS_PER_ANSWER_TOKEN = 3
 MAX_KEYWORDS = 8
 
@@ -284,8 +286,8 @@ def render_prompt(
         n_posts: how many posts to ask for in this one call.
         k: how many real examples to show (strategies with examples).
         seed: seeds the choice of examples; pass a different seed per call for varied prompts.
-        options: sampling options; the default asks for enough tokens for `n_posts` posts of the
-            platform's real length (`answer_tokens`).
+        options: sampling options; the default, and `max_tokens=AUTO_MAX_TOKENS`, asks for enough tokens for
+            `n_posts` posts of the platform's real length (`answer_tokens`).
 
     Returns:
         The RenderedPrompt. Examples come from the topic on this platform; when that cell has fewer than
@@ -297,7 +299,9 @@ def render_prompt(
         InputError: a strategy that needs real posts finds none for the platform.
     """
     spec, platform_info = _check_arguments(strategy, platform, n_posts=n_posts, k=k)
-    options = options or GenerationOptions(max_tokens=answer_tokens(real_posts, platform_info.name, n_posts))
+    options = options or GenerationOptions(max_tokens=AUTO_MAX_TOKENS)
+    if options.max_tokens == AUTO_MAX_TOKENS:
+        options = replace(options, max_tokens=answer_tokens(real_posts, platform_info.name, n_posts))
     params: dict[str, Any] = {"strategy": strategy, "n_posts": n_posts, "seed": seed}
     platform_posts = examples = pd.DataFrame(columns=[schema.POST_ID, schema.TEXT])
     fallback = 0

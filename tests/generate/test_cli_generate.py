@@ -58,6 +58,18 @@ def test_topics_by_label_and_estimate_only(real_csv: Path, capsys: pytest.Captur
     assert estimate["calls"] == 6 and estimate["planned_posts"] == 6
 
 
+def test_a_temperature_alone_keeps_the_answer_budget_of_the_real_lengths(
+    real_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    budgets = []
+    for extra in ((), ("--temperature", "0.5"), ("--max-tokens", "100")):
+        assert generate("--real", str(real_csv), "--topics", "Coffee", "--per-cell", "3", "--estimate", *extra) == 0
+        budgets.append(json.loads(capsys.readouterr().out)["output_tokens_max"])
+    default, warmer, given = budgets
+    assert warmer == default < 6 * 256  # short real posts: far below the flat 256 per call
+    assert given == 6 * 100
+
+
 def test_one_topic_per_file_without_topic_column(tmp_path: Path) -> None:
     for name, text in (("vaccines.csv", "Got my booster today"), ("elections.csv", "Polls open at 7am")):
         (tmp_path / name).write_text(f"platform,text\ntwitter,{text}\ntwitter,{text} again\n", encoding="utf-8")

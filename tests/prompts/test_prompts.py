@@ -6,6 +6,7 @@ import pytest
 from synth.backends.base import GenerationOptions
 from synth.errors import ConfigError, InputError
 from synth.prompts.render import (
+    AUTO_MAX_TOKENS,
     STRATEGIES,
     STRATEGY_HELP,
     STRATEGY_REGISTRY,
@@ -340,3 +341,6 @@ def test_answer_budget_follows_the_platforms_real_lengths_and_never_exceeds_the_
     given = GenerationOptions(max_tokens=999)
     rendered = render_prompt("topic", topic=TOPIC, platform="twitter", real_posts=posts, options=given)
     assert rendered.request.options.max_tokens == 999  # options given are used as they are
+    warmer = GenerationOptions(max_tokens=AUTO_MAX_TOKENS, temperature=0.5)
+    rendered = render_prompt("topic", topic=TOPIC, platform="twitter", real_posts=posts, options=warmer)
+    assert rendered.request.options.max_tokens == 14 + 32 and rendered.request.options.temperature == 0.5
