@@ -25,9 +25,10 @@ from synth.errors import ConfigError, InputError
 from synth.paths import cache_dir
 from synth.topics.model import Topic, TopicSet, clip_representative
 
-# 2: UMAP on exact cosine neighbours (was NN-descent above 4,096 posts).
+# 2: below 4,096 posts UMAP gets its exact neighbours from `exact_cosine_neighbors` (ties may order differently).
 CACHE_VERSION = 2
 N_NEIGHBORS = 15
+UMAP_SMALL_DATA = 4096  # umap-learn computes exact neighbours below this many rows, NN-descent above
 AUTO, COLUMN, BERTOPIC = "auto", "column", "bertopic"
 METHODS: tuple[str, ...] = (AUTO, COLUMN, BERTOPIC)
 # Words every social platform is full of that say nothing about a topic.
@@ -215,11 +216,15 @@ def _discover(posts: pd.DataFrame, params: dict[str, Any], embedder: Any) -> Top
     embeddings = np.asarray(embedder.embed(texts), dtype=np.float32)
     enable_umap_disk_cache()
     n_neighbors = min(N_NEIGHBORS, len(posts) - 1)
+    # Below UMAP's small-data threshold it wants the exact neighbours, which it would find with a Python-level
+    # call per pair of posts; one matrix product finds the same ones. Above, UMAP's NN-descent is kept: its
+    # neighbours, and so the topics, stay what they were (pynndescent caches its compiled code itself).
+    exact = (*exact_cosine_neighbors(embeddings, n_neighbors), None) if len(posts) < UMAP_SMALL_DATA else None
     model = BERTopic(
         embedding_model=None,
         umap_model=UMAP(
             n_neighbors=n_neighbors, n_components=5, min_dist=0.0, metric="cosine", random_state=params["seed"],
-            n_jobs=1, precomputed_knn=(*exact_cosine_neighbors(embeddings, n_neighbors), None),
+            n_jobs=1, precomputed_knn=exact,
         ),
         hdbscan_model=HDBSCAN(min_cluster_size=params["min_topic_size"], metric="euclidean", prediction_data=False),
         vectorizer_model=_vectorizer(),
@@ -253,9 +258,8 @@ def exact_cosine_neighbors(vectors: np.ndarray, n_neighbors: int, block: int = 2
     """Each row's `n_neighbors` nearest rows by cosine distance (itself first), as UMAP's `precomputed_knn` wants.
 
     One matrix product per block of rows (the vectors are unit length, so cosine similarity is a dot
-    product): about 7 s for the 11k covid posts on two busy cores. Below 4,096 rows UMAP would instead call
-    a Python-level distance function on every pair (12 s of a 33 s fit on 2,500 posts here); above, it builds
-    an approximate NN-descent index.
+    product). Below 4,096 rows UMAP would instead call a Python-level distance function on every pair (12 s
+    of a 33 s fit on 2,500 posts on two busy cores).
 
     Returns:
         (indices int64, distances float32), each (n_rows, n_neighbors), nearest first.
