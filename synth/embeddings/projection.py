@@ -278,8 +278,10 @@ def enable_umap_disk_cache() -> Path:
             return _disk_cache_dir
         import importlib
 
-        import numba
+        from numba.core import config as numba_config
         from numba.core.registry import CPUDispatcher
+
+        config: Any = numba_config  # its settings are made at run time, unknown to mypy
 
         # Imported first, so pynndescent's own `cache=True` functions keep numba's default place (beside
         # its source, where its signature-typed functions were compiled when it was installed).
@@ -291,9 +293,10 @@ def enable_umap_disk_cache() -> Path:
         }
         dispatchers = list(found.values())
         functions = [dispatcher.py_func for dispatcher in dispatchers]
-        folder = numba.config.CACHE_DIR or str(cache_dir("numba").resolve())  # NUMBA_CACHE_DIR wins
+        previous = config.CACHE_DIR
+        folder = previous or str(cache_dir("numba").resolve())  # NUMBA_CACHE_DIR wins
         # Numba reads its folder when a function's cache is made: set it for umap-learn's functions only.
-        previous, numba.config.CACHE_DIR = numba.config.CACHE_DIR, folder
+        config.CACHE_DIR = folder
         try:
             for dispatcher in dispatchers:
                 # Numba keys a cache file by the Python function, not by its compile options: where
@@ -305,7 +308,7 @@ def enable_umap_disk_cache() -> Path:
         except RuntimeError:  # no writable cache folder: the rest compile in memory, as before
             pass
         finally:
-            numba.config.CACHE_DIR = previous
+            config.CACHE_DIR = previous
         _disk_cache_dir = Path(folder)
         return _disk_cache_dir
 

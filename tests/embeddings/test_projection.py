@@ -127,7 +127,8 @@ print(json.dumps({
 """
 
 
-@pytest.mark.parametrize("numba_env", [False, True])
+# With NUMBA_CACHE_DIR set, pynndescent's eagerly typed functions compile into the empty folder at import: slow.
+@pytest.mark.parametrize("numba_env", [False, pytest.param(True, marks=pytest.mark.slow)])
 def test_umap_disk_cache_in_the_synth_cache_or_numba_cache_dir(tmp_path: Path, numba_env: bool) -> None:
     import json
     import os
