@@ -219,12 +219,12 @@ def _discover(posts: pd.DataFrame, params: dict[str, Any], embedder: Any) -> Top
     # Below UMAP's small-data threshold it wants the exact neighbours, which it would find with a Python-level
     # call per pair of posts; one matrix product finds the same ones. Above, UMAP's NN-descent is kept: its
     # neighbours, and so the topics, stay what they were (pynndescent caches its compiled code itself).
-    exact = (*exact_cosine_neighbors(embeddings, n_neighbors), None) if len(posts) < UMAP_SMALL_DATA else None
+    neighbours = _umap_neighbours(embeddings, n_neighbors)
     model = BERTopic(
         embedding_model=None,
         umap_model=UMAP(
             n_neighbors=n_neighbors, n_components=5, min_dist=0.0, metric="cosine", random_state=params["seed"],
-            n_jobs=1, precomputed_knn=exact,
+            n_jobs=1, precomputed_knn=neighbours,
         ),
         hdbscan_model=HDBSCAN(min_cluster_size=params["min_topic_size"], metric="euclidean", prediction_data=False),
         vectorizer_model=_vectorizer(),
@@ -252,6 +252,14 @@ def _discover(posts: pd.DataFrame, params: dict[str, Any], embedder: Any) -> Top
         topics.append(_topic(ids[cluster], label, words, group, closeness, params))
     kept = labels != ""
     return _finish(topics, posts.loc[kept, schema.POST_ID], labels[kept], posts, params, BERTOPIC)
+
+
+def _umap_neighbours(embeddings: np.ndarray, n_neighbors: int) -> tuple[Any, Any, None]:
+    """UMAP's `precomputed_knn`: exact neighbours below its small-data threshold, else (None, None, None)
+    (UMAP's own default: it searches with NN-descent)."""
+    if len(embeddings) < UMAP_SMALL_DATA:
+        return (*exact_cosine_neighbors(embeddings, n_neighbors), None)
+    return (None, None, None)
 
 
 def exact_cosine_neighbors(vectors: np.ndarray, n_neighbors: int, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:

@@ -36,3 +36,15 @@ def test_blocks_do_not_change_the_result(vectors: np.ndarray) -> None:
     blocked = exact_cosine_neighbors(vectors, 4, block=7)
     np.testing.assert_array_equal(whole[0], blocked[0])
     np.testing.assert_array_equal(whole[1], blocked[1])
+
+
+def test_umap_gets_exact_neighbours_below_its_small_data_threshold_and_searches_itself_above(
+    vectors: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from synth.topics import discover
+
+    indices, distances, index = discover._umap_neighbours(vectors, 4)
+    np.testing.assert_array_equal(indices, exact_cosine_neighbors(vectors, 4)[0])
+    assert index is None
+    monkeypatch.setattr(discover, "UMAP_SMALL_DATA", len(vectors))
+    assert discover._umap_neighbours(vectors, 4) == (None, None, None)  # umap-learn's default: NN-descent
