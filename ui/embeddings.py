@@ -6,8 +6,10 @@ or done instead of starting it again, and the page shows what is ready (PCA at o
 computes. Embeddings and maps are also cached on disk (`synth.embeddings.embedder`, `synth.embeddings.projection`), so a
 restarted server gets them back in a second. Results stay in this process's memory, never pickled.
 
-UMAP's numba code compiles on its first call in a process (15-45 s); `start_umap_warmup` pays that in a
-background thread when the server serves its first page (`SYNTH_WARM_UMAP=0` turns it off).
+UMAP's numba code compiles on its first call in a process (15-45 s) unless an earlier process left it in the
+disk cache (`synth.embeddings.projection.enable_umap_disk_cache`); `start_umap_warmup` compiles or loads it in a
+background thread when the server serves its first page (`SYNTH_WARM_UMAP=0` turns it off), for the maps and
+for topic discovery alike.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ UMAP and t-SNE first reduce the vectors to `pca_dims` dimensions with PCA (most 
 fraction of the cost). UMAP then gets exact nearest neighbours from scikit-learn's brute-force search
 (one BLAS matrix product, a couple of seconds for 20k posts) instead of building its own approximate
 index: faster here and deterministic. UMAP's numba code compiles on its first call in a process (15-45 s);
-`warm_up_umap` pays that on a tiny array ahead of time.
+`enable_umap_disk_cache` keeps the compiled code on disk (`$SYNTH_CACHE_DIR/numba`) so only the first process
+on a machine pays it, and `warm_up_umap` pays it on a tiny array ahead of time.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +129,7 @@ class UMAPProjection(Projection):
         from sklearn.neighbors import NearestNeighbors
 
         array = _reduce(_check_vectors(vectors, min_rows=self.min_rows), self.pca_dims, self.random_state)
+        enable_umap_disk_cache()
         if self.n_neighbors < 2:
             raise ConfigError(f"UMAP needs n_neighbors >= 2, got {self.n_neighbors}.")
         n_neighbors = min(self.n_neighbors, array.shape[0] - 1)
@@ -249,6 +252,65 @@ def project(
     except OSError as error:
         raise ConfigError(f"cannot write the projection cache at {path} ({error}); set {CACHE_ENV}.") from error
     return result
+
+
+_UMAP_MODULES = ("umap.umap_", "umap.layouts", "umap.utils", "umap.distances", "umap.sparse", "umap.spectral")
+_disk_cache_lock = threading.Lock()
+_disk_cache_dir: Path | None = None
+
+
+def enable_umap_disk_cache() -> Path:
+    """Keep umap-learn's numba-compiled functions on disk, so a new process loads them instead of compiling.
+
+    umap-learn compiles its functions on first use in every process (30-60 s on two busy cores); it marks
+    none of the expensive ones `cache=True` (pynndescent does). This turns numba's own on-disk cache on for
+    them. Numba keys each entry by the function's source file (path and modification time), its argument
+    types and the CPU, so an upgraded umap-learn or another machine compiles afresh rather than loading
+    stale code. The folder is `$NUMBA_CACHE_DIR` when set, else `$SYNTH_CACHE_DIR/numba` (made absolute,
+    chosen once per process). Safe to call often, from any thread.
+
+    Returns:
+        the folder numba caches into.
+    """
+    global _disk_cache_dir
+    with _disk_cache_lock:
+        if _disk_cache_dir is not None:
+            return _disk_cache_dir
+        import importlib
+
+        from numba.core import config as numba_config
+        from numba.core.registry import CPUDispatcher
+
+        config: Any = numba_config  # its settings are made at run time, unknown to mypy
+
+        # Imported first, so pynndescent's own `cache=True` functions keep numba's default place (beside
+        # its source, where its signature-typed functions were compiled when it was installed).
+        found = {  # by identity: a module also holds the functions it imports from another
+            id(value): value
+            for module in map(importlib.import_module, _UMAP_MODULES)
+            for value in vars(module).values()
+            if isinstance(value, CPUDispatcher)
+        }
+        dispatchers = list(found.values())
+        functions = [dispatcher.py_func for dispatcher in dispatchers]
+        previous = config.CACHE_DIR
+        folder = previous or str(cache_dir("numba").resolve())  # NUMBA_CACHE_DIR wins
+        # Numba reads its folder when a function's cache is made: set it for umap-learn's functions only.
+        config.CACHE_DIR = folder
+        try:
+            for dispatcher in dispatchers:
+                # Numba keys a cache file by the Python function, not by its compile options: where
+                # umap-learn compiles one function twice (serial and parallel), only the serial one (the
+                # one a seeded run uses) is cached, so neither can load the other's code.
+                shared = functions.count(dispatcher.py_func) > 1
+                if not (shared and dispatcher.targetoptions.get("parallel")):
+                    dispatcher.enable_caching()
+        except RuntimeError:  # no writable cache folder: the rest compile in memory, as before
+            pass
+        finally:
+            config.CACHE_DIR = previous
+        _disk_cache_dir = Path(folder)
+        return _disk_cache_dir
 
 
 def warm_up_umap() -> float:

@@ -110,3 +110,46 @@ def test_unknown_method_and_parameter() -> None:
     with pytest.raises(ConfigError, match="bad parameter"):
         make_projection("pca", n_neighbors=3)
     assert isinstance(make_projection("UMAP", n_neighbors=4), UMAPProjection)
+
+
+UMAP_CACHE_PROBE = """
+import json, numba, umap.layouts
+from synth.embeddings.projection import enable_umap_disk_cache
+folder = enable_umap_disk_cache()
+umap.layouts.clip(3.0)  # compiles one small function, which lands in the disk cache
+print(json.dumps({
+    "folder": str(folder),
+    "again": str(enable_umap_disk_cache()),
+    "numba_cache_dir_after": numba.config.CACHE_DIR,
+    "serial": type(umap.layouts._nb_optimize_layout_euclidean_single_epoch._cache).__name__,
+    "parallel": type(umap.layouts._nb_optimize_layout_euclidean_single_epoch_parallel._cache).__name__,
+}))
+"""
+
+
+# With NUMBA_CACHE_DIR set, pynndescent's eagerly typed functions compile into the empty folder at import: slow.
+@pytest.mark.parametrize("numba_env", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_umap_disk_cache_in_the_synth_cache_or_numba_cache_dir(tmp_path: Path, numba_env: bool) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    environment = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    environment["SYNTH_CACHE_DIR"] = str(tmp_path / "synth")
+    expected = tmp_path / "synth" / "numba"
+    if numba_env:
+        expected = tmp_path / "numba-elsewhere"
+        environment["NUMBA_CACHE_DIR"] = str(expected)
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", UMAP_CACHE_PROBE], env=environment | {"PYTHONPATH": str(root)}, cwd=tmp_path,
+        capture_output=True, text=True, timeout=300, check=True,
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["folder"] == report["again"] == str(expected)
+    assert list(expected.glob("umap_*/layouts.clip-*.nbi"))  # the compiled function was stored
+    # Only umap-learn's functions were pointed at the folder: numba's global setting is left as it was.
+    assert report["numba_cache_dir_after"] == (str(expected) if numba_env else "")
+    # One function compiled serial and parallel shares one cache file name: only the serial one is cached.
+    assert report["serial"] == "FunctionCache" and report["parallel"] == "NullCache"
