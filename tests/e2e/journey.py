@@ -154,7 +154,7 @@ def walk(page: Any, url: str, journey: Journey, data: Path, restart: Any) -> Non
     with journey.step("generate-cancel", page):
         go_to(page, "Generate")
         for label, value in (("Max tokens per call", "32"), ("Real examples per prompt (k)", "2")):
-            box = page.get_by_label(label)
+            box = page.get_by_role("spinbutton", name=label, exact=True)  # not its help button
             box.fill(value)
             box.press("Enter")
             settle(page)
