@@ -146,7 +146,9 @@ def synthetic_uploader(key: str) -> None:
     current = state.get_synthetic_posts()
     if current is None or not current.equals(posts):
         state.set_synthetic_posts(posts)
-        st.success(f"Loaded {len(posts):,} synthetic posts from {upload.name}.", icon=":material/check:")
+        # Rerun so that the page and the sidebar's counts, drawn before this upload, show the new posts.
+        st.toast(f"Loaded {len(posts):,} synthetic posts from {upload.name}.", icon=":material/check:")
+        st.rerun()
 
 
 def report_job(real: pd.DataFrame, synthetic: pd.DataFrame, run_dirs: tuple[Path, ...], samples: int,

@@ -61,6 +61,16 @@ def test_without_synthetic_posts_the_page_says_what_to_do() -> None:
     assert at.file_uploader(key="lexical_upload") is not None
 
 
+def test_a_synthetic_file_uploaded_here_is_compared_at_once() -> None:
+    at = _open(real_posts(), None)
+    csv = synthetic_posts().to_csv(index=False).encode()
+    at.file_uploader(key="lexical_upload").set_value([("synthetic.csv", csv, "text/csv")])
+    at.run()
+    assert not at.exception and not at.error
+    assert not any("No synthetic posts yet" in info.value for info in at.info)
+    assert any("synthetic posts" in t.value for t in at.text)  # the comparison is drawn
+
+
 def test_without_any_posts_the_page_says_what_to_do() -> None:
     at = _open()
     assert not at.exception

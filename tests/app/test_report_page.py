@@ -70,6 +70,7 @@ def test_upload_of_a_synthetic_file_replaces_the_session_posts() -> None:
     assert len(posts) == 48 and set(posts["source"]) == {"synthetic"}
     assert set(posts["model"]) == {"local:smollm2", "<b>odd model</b>"}
     assert at.button(key="report_build") is not None
+    assert not any("No synthetic posts yet" in info.value for info in at.info)  # the page reran with them
 
 
 def test_bad_upload_is_a_clear_error() -> None:
