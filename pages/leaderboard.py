@@ -53,8 +53,9 @@ chosen = st.multiselect("Platforms", platforms, default=platforms, key="leaderbo
 cells = board.cells[board.cells["platform"].isin(chosen)]
 st.dataframe(
     cells, hide_index=True, key="leaderboard_table",
-    column_order=["model", "platform", "score", "score_low", "score_high", "p_best", "baseline_score", *COMPONENTS,
-                  "n_real", "n_synthetic"],
+    column_order=["model", "platform", "score", "score_low", "score_high",
+                  *(["p_best"] if len(models) > 1 else []),  # one model is always "best": no ranking to show
+                  "baseline_score", *COMPONENTS, "n_real", "n_synthetic"],
     column_config={
         "score": st.column_config.ProgressColumn("score", min_value=0, max_value=100, format="%.1f",
                                                  help=DEFINITIONS["score"]),

@@ -16,7 +16,11 @@ st.caption(
 real = state.get_real_posts()
 runs = postprocess.runs()
 if real is None or not runs:
-    st.info("Load real posts on **Upload posts** and make a run on **Generate** first.", icon=":material/info:")
+    # Say only what is missing: post-processing works on a run (its prompts name the examples to avoid copying).
+    missing = " and ".join(step for step, needed in (("load real posts on **Upload posts**", real is None),
+                                                      ("make a run on **Generate**", not runs)) if needed)
+    st.info(f"{missing[0].upper()}{missing[1:]} first. Post-processing works on the posts of a run, not on an "
+            "uploaded synthetic file.", icon=":material/info:")
     st.stop()
 
 left, middle, right = st.columns([2, 3, 1])

@@ -30,7 +30,14 @@ def runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_without_real_posts_the_page_says_what_to_do_first(runs: Path) -> None:
     at = open_page(PAGE)
-    assert not at.exception and "Upload posts" in at.info[0].value
+    assert not at.exception and at.info[0].value.startswith("Load real posts on **Upload posts** first.")
+
+
+def test_with_real_posts_but_no_run_the_page_asks_only_for_a_run(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYNTH_RUNS_DIR", str(tmp_path / "no-runs"))
+    at = open_page(PAGE, real=real_posts())
+    assert not at.exception and at.info[0].value.startswith("Make a run on **Generate** first.")
 
 
 def test_post_processing_a_run_makes_the_steered_set_the_synthetic_set(runs: Path) -> None:
