@@ -83,15 +83,22 @@ def affect_features(posts: pd.DataFrame | pd.Series) -> pd.DataFrame:
     Each distinct text is scored once. Returns one row per post with the input's index.
     """
     texts = post_texts(posts)
-    distinct, codes = _distinct(texts)
-    analyser = _vader()
-    compound = np.array([analyser.polarity_scores(text)["compound"] for text in distinct], dtype=float)
-    offensive = _profanity_probability(distinct)
-    frame = pd.DataFrame({"compound": compound[codes], "offensive": offensive[codes]}, index=texts.index)
+    frame = sentiment_and_offence(texts)
     emotions = _emotion_counts(texts)
     for column in (*EMOTIONS, "emotion_words"):
         frame[column] = emotions[column].to_numpy()
     return frame
+
+
+def sentiment_and_offence(posts: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    """The `compound` and `offensive` columns of `affect_features` alone (no emotion lexicon, so no
+    tokenising): what the leaderboard scores. Each distinct text is scored once."""
+    texts = post_texts(posts)
+    distinct, codes = _distinct(texts)
+    analyser = _vader()
+    compound = np.array([analyser.polarity_scores(text)["compound"] for text in distinct], dtype=float)
+    offensive = _profanity_probability(distinct)
+    return pd.DataFrame({"compound": compound[codes], "offensive": offensive[codes]}, index=texts.index)
 
 
 def compare_affect(real: pd.DataFrame, synthetic: pd.DataFrame, *, seed: int = 0,

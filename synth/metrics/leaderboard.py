@@ -40,7 +40,7 @@ from scipy import sparse
 from scipy.spatial.distance import jensenshannon
 
 from synth.errors import InputError
-from synth.metrics.affect import OFFENSIVE_FROM, affect_features
+from synth.metrics.affect import OFFENSIVE_FROM, sentiment_and_offence
 from synth.metrics.lexical_posts import token_table
 from synth.metrics.reference import Reference, fit_reference
 from synth.schema import MODEL, PLATFORM, TEXT
@@ -157,13 +157,13 @@ def _samples(reference: Reference, synthetic: pd.DataFrame) -> tuple[_Sample, _S
     vocabulary = pd.Index(sorted(set(real_tokens["token"].tolist()) | set(synthetic_tokens["token"].tolist())))
     real_sample = _sample(reference.counts, real_tokens, vocabulary, reference.affect)
     synthetic_sample = _sample(count_features(synthetic[TEXT]), synthetic_tokens, vocabulary,
-                               affect_features(synthetic))
+                               sentiment_and_offence(synthetic))
     return real_sample, synthetic_sample
 
 
 def _sample(counts: pd.DataFrame, tokens: pd.DataFrame, vocabulary: pd.Index, affect: pd.DataFrame) -> _Sample:
-    """A set's sample from its `count_features`, token table and `affect_features`; unigram counts in
-    `vocabulary`'s order."""
+    """A set's sample from its `count_features`, token table and `sentiment_and_offence` (or the fuller
+    `affect_features`); unigram counts in `vocabulary`'s order."""
     columns = vocabulary.get_indexer(tokens["token"].tolist())
     unigrams = sparse.csr_matrix(
         (np.ones(len(columns), dtype=np.int64), (tokens["post"].to_numpy(), columns)),

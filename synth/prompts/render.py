@@ -48,9 +48,9 @@ MAX_EXAMPLE_CHARS = 600
 # models' vocabularies spend more tokens on emoji, links and Hinglish.
 MAX_TOKENS_PER_POST = 256
 ANSWER_TOKEN_ROOM = 32
+CHARS_PER_ANSWER_TOKEN = 3
 # `GenerationOptions(max_tokens=AUTO_MAX_TOKENS)` asks for that default with other options set (a temperature).
 AUTO_MAX_TOKENS = 0
-CHARS_PER_ANSWER_TOKEN = 3
 MAX_KEYWORDS = 8
 
 SYSTEM_TEMPLATE = (
