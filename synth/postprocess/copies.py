@@ -100,6 +100,10 @@ class Nearest:
     jaccard: np.ndarray
     jaccard_at: np.ndarray
 
+    def too_close(self, thresholds: CopyThresholds) -> np.ndarray:
+        """True for each synthetic post at or above either near-copy threshold."""
+        return (self.cosine >= thresholds.cosine) | (self.jaccard >= thresholds.jaccard)
+
 
 def nearest_real(real: pd.DataFrame, real_vectors: np.ndarray, synthetic: pd.DataFrame,
                  synthetic_vectors: np.ndarray) -> Nearest:

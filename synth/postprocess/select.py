@@ -75,7 +75,7 @@ class Select:
         realness = self._discriminator_scores(posts, vectors)
         closeness = self._cell_closeness(posts, vectors)
         nearest = nearest_real(context.real, context.real_vectors, posts, vectors)
-        too_close = (nearest.cosine >= self.thresholds.cosine) | (nearest.jaccard >= self.thresholds.jaccard)
+        too_close = nearest.too_close(self.thresholds)
         cells = cell_keys(posts).to_numpy()
         score = np.zeros(len(posts))
         for cell in set(cells):
