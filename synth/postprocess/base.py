@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -18,8 +18,12 @@ import pandas as pd
 from synth import schema
 from synth.embeddings.embedder import Embedder
 
+if TYPE_CHECKING:
+    from synth.postprocess.targeted import Generator
+
 REMOVED = "removed"
 CHANGED = "changed"
+ADDED = "added"
 
 
 @dataclass(frozen=True)
@@ -28,10 +32,10 @@ class Change:
 
     Attributes:
         post_id: the synthetic post.
-        action: `removed` or `changed`.
+        action: `removed`, `changed` or `added` (a post regenerate made).
         reason: a short machine-readable reason, e.g. `assistant_talk`, `near_copy_real`, `trim_length`.
         detail: one line for people (what matched, which real post, the similarity...).
-        before: the text the step was given.
+        before: the text the step was given (empty for an added post).
         after: the text it kept (None when removed).
     """
 
@@ -78,6 +82,7 @@ class Context:
         truncated: synthetic post_ids whose call stopped at its max_tokens (the answer was cut).
         per_cell: posts wanted per topic x platform (x model) cell, for selection.
         seed: seeds every sampled choice.
+        generator: makes new posts with the source run's models, for regenerate (None: that step refuses).
     """
 
     real: pd.DataFrame
@@ -86,6 +91,7 @@ class Context:
     truncated: frozenset[str] = frozenset()
     per_cell: int | None = None
     seed: int = 0
+    generator: Generator | None = None
     _vectors: np.ndarray | None = None
 
     @property

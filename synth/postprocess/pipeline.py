@@ -10,7 +10,7 @@ after, so any step can be undone).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,10 +18,12 @@ from typing import Any
 import pandas as pd
 
 from synth import schema
+from synth.backends.base import Backend
 from synth.errors import ConfigError, InputError
 from synth.generate.runs import load_run_posts
 from synth.generate.store import STORE_FILE, RunStore
 from synth.io.write import write_posts
+from synth.postprocess import DEFAULT_STEPS  # noqa: F401  (re-exported beside step_names)
 from synth.postprocess.base import Change, Context, Step, StepResult, change_records
 
 STEPS_JSON = "steps.json"
@@ -34,12 +36,17 @@ def step_names() -> tuple[str, ...]:
     return tuple(_registry())
 
 
-def make_steps(names: Sequence[str]) -> list[Step]:
+def make_steps(names: Sequence[str], *, rounds: int = 2, max_calls: int | None = None) -> list[Step]:
     """New steps for `names`, put in the registry's order whatever order they were named in.
 
+    Args:
+        rounds, max_calls: regenerate's rounds and call budget (see synth.postprocess.regenerate).
+
     Raises:
-        ConfigError: an unknown or repeated step name.
+        ConfigError: an unknown or repeated step name, or a bad rounds / max_calls.
     """
+    from synth.postprocess.regenerate import Regenerate
+
     registry = _registry()
     unknown = [name for name in names if name not in registry]
     if unknown or not names:
@@ -48,16 +55,24 @@ def make_steps(names: Sequence[str]) -> list[Step]:
         )
     if len(set(names)) != len(names):
         raise ConfigError("a step is named twice; name each step once")
-    return [registry[name]() for name in registry if name in names]
+    steps: list[Step] = []
+    for name in registry:
+        if name in names:
+            # Regenerate passes its new posts through the steps before it, the very objects, fitted alike.
+            steps.append(Regenerate(rounds, max_calls, earlier=list(steps)) if name == "regenerate"
+                         else registry[name]())
+    return steps
 
 
 def _registry() -> dict[str, Any]:
     from synth.postprocess.calibrate import Calibrate
     from synth.postprocess.filter import Filter
     from synth.postprocess.rebalance import Rebalance
+    from synth.postprocess.regenerate import Regenerate
     from synth.postprocess.select import Select
 
-    return {"filter": Filter, "calibrate": Calibrate, "select": Select, "rebalance": Rebalance}
+    return {"filter": Filter, "calibrate": Calibrate, "select": Select, "rebalance": Rebalance,
+            "regenerate": Regenerate}
 
 
 @dataclass(frozen=True)
@@ -194,25 +209,35 @@ def steer_run(
     per_cell: int | None = None,
     seed: int = 0,
     embedder: Any | None = None,
+    rounds: int = 2,
+    max_calls: int | None = None,
+    backends: Mapping[str, Backend] | None = None,
 ) -> tuple[PostprocessResult, dict[str, Path]]:
     """Post-process the run in `run_dir` with `steps` fitted on `real` and write the result to `out_dir`.
 
+    With `regenerate` among the steps, new posts are made with the run's saved models and settings (keys from
+    the environment, as for `synth resume`; `backends` by model spec replace the ones built), `rounds` and
+    `max_calls` bounding it, each round a new run under `out_dir/regenerated/`.
+
     Raises:
-        ConfigError: an unknown step, or `out_dir` is the run folder.
+        ConfigError: an unknown step, `out_dir` is the run folder, or regenerate without a usable model.
         InputError: no run in `run_dir`, a run without posts, unreadable real posts.
     """
     from synth.embeddings.embedder import get_default_embedder
+    from synth.postprocess.targeted import RunGenerator
 
-    chosen = make_steps(steps)
+    chosen = make_steps(steps, rounds=rounds, max_calls=max_calls)
     if Path(out_dir).resolve() == Path(run_dir).resolve():
         raise ConfigError("--out must be another folder than --run: the raw posts are never overwritten")
     check_out_dir(out_dir)  # before the work, not after it
     if real.empty:
         raise InputError("the real posts are empty; give the reference real posts with --real")
     inputs = load_run_for_postprocess(run_dir, real)
+    reference = label_real_topics(real, topic_set)
+    generator = RunGenerator(run_dir, reference, out_dir, backends=backends) if "regenerate" in steps else None
     context = Context(
-        real=label_real_topics(real, topic_set), embedder=embedder or get_default_embedder(),
-        examples=inputs.examples, truncated=inputs.truncated, per_cell=per_cell or inputs.per_cell, seed=seed,
+        real=reference, embedder=embedder or get_default_embedder(), examples=inputs.examples,
+        truncated=inputs.truncated, per_cell=per_cell or inputs.per_cell, seed=seed, generator=generator,
     )
     result = postprocess(inputs.posts, context, chosen)
     source = {"run_dir": str(run_dir), "raw_posts": len(inputs.posts), "calls": inputs.calls,
