@@ -3,14 +3,15 @@
 import streamlit as st
 
 from synth.errors import SynthError
-from synth.postprocess.pipeline import step_names
+from synth.postprocess.pipeline import DEFAULT_STEPS, step_names
 from ui import postprocess, state
 
 st.title("Post-process")
 st.caption(
-    "Filter what is not a post, calibrate each platform's style, keep the candidates that look most real, and "
-    "rebalance topics and platforms. The steps learn from one half of your real posts; the before/after "
-    "metrics are measured on the other half. The run itself is never changed."
+    "Filter what is not a post, calibrate each platform's style, keep the candidates that look most real, "
+    "rebalance topics and platforms, and regenerate the cells still short with the run's model. The steps learn "
+    "from one half of your real posts; the before/after metrics are measured on the other half. The run itself "
+    "is never changed."
 )
 
 real = state.get_real_posts()
@@ -25,8 +26,9 @@ if real is None or not runs:
 
 left, middle, right = st.columns([2, 3, 1])
 run = left.selectbox("Run", runs, key="postprocess_run")
-steps = middle.multiselect("Steps (they run in this order)", step_names(), default=list(step_names()),
-                           key="postprocess_steps")
+steps = middle.multiselect("Steps (they run in this order)", step_names(), default=list(DEFAULT_STEPS),
+                           key="postprocess_steps", help="regenerate calls the run's model(s) again for the cells "
+                           "still short of posts")
 per_cell = right.number_input("Keep per cell", 0, 1000, 0, key="postprocess_per_cell",
                               help="Posts select keeps per topic x platform; 0 takes the run's posts per cell.")
 if st.button("Post-process", type="primary", key="postprocess_go", disabled=not steps):
