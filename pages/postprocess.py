@@ -42,6 +42,9 @@ if result is None or raw is None:
     st.stop()
 st.subheader("What each step did")
 st.dataframe(postprocess.steps_table(result), hide_index=True, key="postprocess_steps_table")
+regenerated, short = postprocess.regenerate_summary(result)
+if regenerated:
+    (st.warning if short else st.info)(regenerated)
 for step in result.steps:
     with st.expander(f"{step['step']}: examples"):
         st.dataframe(postprocess.examples(result, step["step"]), hide_index=True)

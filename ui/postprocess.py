@@ -79,6 +79,19 @@ def steps_table(result: PostprocessResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def regenerate_summary(result: PostprocessResult) -> tuple[str, bool]:
+    """One line on what the regenerate step did, and whether some cell is still short ("" when it did not run)."""
+    for step in result.steps:
+        params = step.get("params", {})
+        if step["step"] != "regenerate" or "rounds" not in params:
+            continue
+        did = (f"Regenerate added {sum(params['added'].values())} post(s) in {len(params['rounds'])} round(s) "
+               f"with {params['calls']} call(s)")
+        short = [f"{cell} lacks {why['missing']} ({why['why']})" for cell, why in params["still_short"].items()]
+        return (f"{did}; still short: {'; '.join(short)}", True) if short else (f"{did}; every cell is full.", False)
+    return "", False
+
+
 def examples(result: PostprocessResult, step: str, n: int = 6) -> pd.DataFrame:
     """A few of a step's changes, one per reason first, with the text before and after."""
     changes = pd.DataFrame(result.changes)
