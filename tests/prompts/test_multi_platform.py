@@ -42,12 +42,13 @@ def test_every_platform_with_posts_on_the_topic_is_labelled_and_the_target_comes
     )
     assert twitter < instagram < reddit  # PLATFORMS order, the platform asked for last
     assert rendered.params["other_platforms"] == ["twitter", "instagram"]
-    # The others get 2 posts each (all on the topic); the target its k, here 1 on the topic + 1 from another.
+    # The others show up to 2 posts each, all on the topic (Instagram has one); the target up to its k, here all
+    # its 2 posts: 1 on the topic, then 1 from another topic.
     assert rendered.example_ids[-2:] == ("r1", "r2") and rendered.params["fallback_examples"] == 1
     assert [post_id[0] for post_id in rendered.example_ids] == ["t", "t", "i", "r", "r"]
     assert "Reddit posts (the first 1 on this topic, the others on other topics, for style only):" in user
     assert user.count("<post>") == 5 + 1  # +1 in the instructions line
-    assert "Write 1 new post" not in user and user.startswith("Write one new post for Reddit about this topic.")
+    assert user.startswith("Write one new post for Reddit about this topic.")
     assert "Write for Reddit only: like its posts above and unlike the other platforms'." in user
 
 
