@@ -60,6 +60,11 @@ else:
         "Candidates per post", 1, 20, 1, key="generate_candidates",
         help="Generate this many candidates for each wanted post; the Post-process page's select step keeps the "
         "ones a real-vs-synthetic discriminator finds most real (costs this many times the calls)")
+    personas = middle.checkbox(
+        "Personas", key="generate_personas",
+        help="Each prompt asks the model to write as a persona drawn with its call's seed (age, walk of life, "
+        "stance toward the topic, posting habit), so a cell's posts do not all sound alike. Chat strategies only: "
+        "completion prompts for base models ignore it")
     batch = left.toggle("Batch API (half price, results within a day)", key="generate_batch",
                         help="openai: and anthropic: models only; resume picks up the same jobs")
     use_cache = right.toggle(
@@ -76,7 +81,7 @@ else:
         config = GenerationConfig(
             models=models, topics=tuple(offered[t] for t in chosen_topics), platforms=tuple(platforms),
             per_cell=int(per_cell), candidates=int(candidates), posts_per_call=int(per_call), strategy=strategy,
-            k=int(k), seed=int(seed), use_cache=use_cache,
+            k=int(k), seed=int(seed), use_cache=use_cache, personas=personas,
             options=GenerationOptions(max_tokens=int(max_tokens), temperature=float(temperature)),
             budget_usd=float(budget) or None, batch=batch,
         )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from synth.errors import ConfigError
+from synth.prompts.render import STRATEGY_HELP
 
 # Exit status when a run stops before every post is made (failed calls, budget, cancel).
 EXIT_UNFINISHED = 1
@@ -54,7 +55,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="consecutive calls of a cell that share one prompt, i.e. the same real examples (default: 4 for "
         "local models, which then evaluate the prompt once; 1 for the others)",
     )
-    parser.add_argument("--strategy", default="topic", help="prompt strategy (default: topic)")
+    parser.add_argument(
+        "--strategy", default="topic",
+        help="prompt strategy (default: topic): "
+        + "; ".join(f"{name}: {text}" for name, text in STRATEGY_HELP.items()),
+    )
+    parser.add_argument(
+        "--personas", action="store_true",
+        help="each prompt asks the model to write as a persona drawn with its call's seed (age, walk of life, "
+        "stance, posting habit) for more varied posts; chat strategies only, completion prompts ignore it",
+    )
     parser.add_argument("--k", type=int, default=5, help="real examples per prompt (default 5)")
     parser.add_argument("--seed", type=int, default=0, help="run seed (default 0)")
     parser.add_argument("--concurrency", type=int, help="calls in flight per model (default: 1 local, 8 others)")
@@ -117,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         models=models, topics=topics, platforms=tuple(p for p in args.platforms.split(",") if p.strip()),
         per_cell=args.per_cell, candidates=args.candidates, posts_per_call=args.posts_per_call,
         calls_per_prompt=args.calls_per_prompt,
-        strategy=args.strategy, k=args.k,
+        strategy=args.strategy, k=args.k, personas=args.personas,
         seed=args.seed, options=options, timeout_s=args.timeout, budget_usd=args.budget,
         prices_path=str(args.prices) if args.prices else None, use_cache=not args.no_cache, batch=args.batch,
     )

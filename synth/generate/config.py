@@ -114,6 +114,9 @@ class GenerationConfig:
         calls_per_prompt: how many consecutive calls of a cell share one rendered prompt (its examples drawn
             once); each call still has its own seed. None picks LOCAL_CALLS_PER_PROMPT for `local:` models
             and 1 (fresh examples every call) for the others.
+        personas: chat prompts ask the model to write as a persona (`synth.prompts.personas`) drawn with the
+            seed of the call the prompt is rendered for, so calls sharing a prompt share its persona;
+            `completion` prompts (base models) have none.
     """
 
     models: tuple[ModelConfig, ...]
@@ -132,6 +135,7 @@ class GenerationConfig:
     use_cache: bool = True
     batch: bool = False
     calls_per_prompt: int | None = None
+    personas: bool = False
 
     def __post_init__(self) -> None:
         _validate(self)

@@ -5,7 +5,8 @@ selection), asked for `posts_per_call` at a time. Each
 call gets a deterministic id (a hash of run id, cell and call index) and its own seed (a hash of the run
 seed, cell and call index), and its prompt is rendered up front, so the whole plan, prompts included, is
 saved before the first call and `resume` needs nothing but the store. Up to `calls_per_prompt` consecutive
-calls of a cell share one prompt (local models: see `synth.generate.config.LOCAL_CALLS_PER_PROMPT`).
+calls of a cell share one prompt (local models: see `synth.generate.config.LOCAL_CALLS_PER_PROMPT`). With
+`personas`, each prompt gets the persona its seed draws (`synth.prompts.personas.sample_persona`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from synth.generate.config import GenerationConfig, ModelConfig
 from synth.generate.costs import PriceTable, estimate_tokens, load_prices, max_input_tokens
 from synth.generate.store import CallRecord
 from synth.platforms import get_platform
+from synth.prompts.personas import sample_persona
 from synth.topics.model import TopicSpec
 
 # Signature of synth.prompts.render_prompt, injectable for tests and custom prompts.
@@ -153,7 +155,7 @@ def plan_run(
                         options = dataclasses.replace(config.options, seed=first_seed) if config.options else None
                         rendered_for[first, n_posts] = render(
                             strategy, topic=topic, platform=platform, real_posts=real_posts, n_posts=n_posts,
-                            k=config.k, seed=first_seed, options=options,
+                            k=config.k, seed=first_seed, options=options, **_persona_for(config, first_seed),
                         )
                     rendered = rendered_for[first, n_posts]
                     request = rendered.request
@@ -177,6 +179,11 @@ def plan_run(
     if config.batch:  # the batch APIs' prices (models that do not batch are local, hence free)
         prices = prices.for_batch()
     return Plan(run_id, config, tuple(calls), estimate_calls(calls, real_posts, prices))
+
+
+def _persona_for(config: GenerationConfig, seed: int) -> dict[str, Any]:
+    """The `persona` argument for the renderer, or none (so a custom renderer need not take one)."""
+    return {"persona": sample_persona(seed)} if config.personas else {}
 
 
 def estimate_calls(calls: list[CallRecord], real_posts: pd.DataFrame, prices: PriceTable) -> Estimate:

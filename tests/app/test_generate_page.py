@@ -73,6 +73,18 @@ def test_candidates_multiply_the_calls_and_the_cache_can_be_turned_off() -> None
     assert not at.exception and not at.error
 
 
+def test_multi_platform_strategy_and_personas_show_in_the_preview() -> None:
+    at = _open(real_posts())
+    assert at.checkbox(key="generate_personas").value is False
+    assert "Write as:" not in at.code[0].value
+    at.selectbox(key="generate_strategy").set_value("multi-platform").run()
+    at.checkbox(key="generate_personas").check().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    preview = at.code[0].value
+    assert "Twitter/X posts on this topic:" in preview and "Reddit posts on this topic:" in preview
+    assert "Write as: " in preview
+
+
 def test_bad_model_and_missing_key() -> None:
     at = _open(real_posts())
     at.text_input(key="generate_other_models").input("nonsense").run()

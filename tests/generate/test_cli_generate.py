@@ -52,6 +52,18 @@ def test_calls_per_prompt_reaches_the_run(real_csv: Path, tmp_path: Path) -> Non
     assert manifest["config"]["calls_per_prompt"] == 2
 
 
+def test_personas_and_the_multi_platform_strategy_reach_the_run(real_csv: Path, tmp_path: Path) -> None:
+    assert generate("--real", str(real_csv), "--per-cell", "1", "--out", str(tmp_path / "plain")) == 0
+    assert json.loads((tmp_path / "plain" / "manifest.json").read_text())["config"]["personas"] is False
+    out = tmp_path / "run"
+    assert generate(
+        "--real", str(real_csv), "--per-cell", "1", "--strategy", "multi-platform", "--k", "1", "--personas",
+        "--out", str(out),
+    ) == 0
+    config = json.loads((out / "manifest.json").read_text())["config"]
+    assert config["personas"] is True and config["strategy"] == "multi-platform"
+
+
 def test_topics_by_label_and_estimate_only(real_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert generate("--real", str(real_csv), "--topics", "Coffee", "--per-cell", "3", "--estimate") == 0
     estimate = json.loads(capsys.readouterr().out)

@@ -131,6 +131,8 @@ PINNED_PROMPTS = {
     ("examples-only", 3): ("a06c91eacf3192dd", ("</post>",)),
     ("completion", 1): ("5b1704ef3fb98f8e", ("\n### Post",)),
     ("completion", 3): ("5b1704ef3fb98f8e", ("\n### Post 7",)),
+    ("multi-platform", 1): ("7cc7ac2272ab83a7", ("</post>",)),
+    ("multi-platform", 3): ("601ca6e78c6cc6b0", ("</post>",)),
 }
 
 
@@ -143,7 +145,7 @@ def test_each_strategy_renders_the_pinned_text(strategy: str, n_posts: int) -> N
 
 
 def test_strategy_names_and_help_come_from_the_registry() -> None:
-    assert STRATEGIES == ("topic", "platform-aware", "examples-only", "completion")
+    assert STRATEGIES == ("topic", "platform-aware", "examples-only", "completion", "multi-platform")
     assert tuple(STRATEGY_REGISTRY) == STRATEGIES
     assert {name: strategy.help for name, strategy in STRATEGY_REGISTRY.items()} == STRATEGY_HELP
     assert all(STRATEGY_HELP[name] for name in STRATEGIES)
