@@ -84,7 +84,12 @@ def _handler(provider: FakeProvider) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            length = int(self.headers.get("Content-Length", 0))
+            raw = self.rfile.read(length)
+            if len(raw) < length:  # the client died mid-request: no provider sees or answers half a request
+                self.close_connection = True
+                return
+            body = json.loads(raw or b"{}")
             if not self.path.endswith("/chat/completions"):
                 status, payload = 404, {"error": {"message": f"no route {self.path}", "type": "not_found"}}
             else:
