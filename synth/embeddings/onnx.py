@@ -9,12 +9,14 @@ a fraction of a second; a cached file that does not load is exported again. Noth
 export reads the local folder only.
 
 By default it runs that fp32 export: cosine 1.0000 to sentence-transformers per post. Fusing made it about
-1.5x faster than the traced graph, which was slower than sentence-transformers (0.64x), so it is now about
-as fast as sentence-transformers (0.98x, 300 posts interleaved on 2 busy cores), not faster.
+1.5x faster than the traced graph on 300 posts (0.64x -> 0.98x sentence-transformers, interleaved on 2 busy
+cores), but on bench_embed.py's 2,000 posts (with their 256-piece Reddit posts) it took 0.48x the posts per
+second and twice the CPU-seconds of sentence-transformers (146 vs 67): not faster.
 
 `quantized=True` runs an int8 copy made by ONNX Runtime's dynamic quantizer (weights per output channel,
-activations per tensor, the fused Attention's Q/K/V projection included): about 1.8x sentence-transformers,
-but on 2,000 real posts its worst post falls to a cosine of 0.943 (mean 0.9919, 302 posts below 0.99), so it
+activations per tensor, the fused Attention's Q/K/V projection included): 1.8x sentence-transformers on 300
+posts, 0.96x on bench_embed.py's 2,000, and on those 2,000 real posts its worst post falls to a cosine
+of 0.943 (mean 0.9919, 302 posts below 0.99), so it
 is an option, not the default. Its loss is spread over every layer and is worst on short posts (3-8 word
 pieces), not confined to a few outlier MatMuls: keeping any one group of MatMuls in fp32 does not bring the
 worst post to 0.99, and per-token activation scales (tried) reach only 0.961.
