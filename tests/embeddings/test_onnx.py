@@ -27,7 +27,10 @@ POSTS = [
 def test_backends_have_different_names_so_their_vectors_never_mix(tmp_path: Path) -> None:
     fp32, int8 = OnnxEmbedder(export_dir=tmp_path), OnnxEmbedder(quantized=True, export_dir=tmp_path)
     names = {int8.name, fp32.name, SentenceTransformerEmbedder().name}
-    assert names == {"all-MiniLM-L6-v2+onnx-int8", "all-MiniLM-L6-v2+onnx-fp32", "all-MiniLM-L6-v2"}
+    assert names == {
+        "all-MiniLM-L6-v2+onnx-bertfused-int8", "all-MiniLM-L6-v2+onnx-bertfused-fp32", "all-MiniLM-L6-v2"
+    }
+    assert (fp32.heads, fp32.hidden) == (12, 384)  # what the BERT fusion is told
     assert int8.dim == fp32.dim == 384 and fp32.threads >= 1
     assert get_default_embedder().name == "all-MiniLM-L6-v2"  # sentence-transformers stays the default
     assert fp32.embed([]).shape == (0, 384)  # nothing to do: no export, no model load
@@ -76,3 +79,31 @@ def test_onnx_vectors_match_sentence_transformers_and_the_export_is_made_once(tm
     assert exported.stat().st_mtime_ns == stamp  # a second embedder loads the file, it does not export again
     np.testing.assert_allclose(again, vectors, atol=1e-5)
     assert not list(exported.parent.glob("*.tmp"))
+
+    # The export is the fused graph: one Attention node per layer, none of the traced softmax left.
+    import onnx
+
+    ops = [node.op_type for node in onnx.load(str(exported)).graph.node]
+    assert ops.count("Attention") == 6 and "Softmax" not in ops
+
+    # A cached export that no longer loads (a truncated copy) is made again, not an error.
+    exported.write_bytes(exported.read_bytes()[:1000])
+    rebuilt = OnnxEmbedder(export_dir=tmp_path).embed(POSTS)
+    np.testing.assert_allclose(rebuilt, vectors, atol=1e-5)
+
+
+def test_an_export_that_never_loads_is_made_once_more_then_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import synth.embeddings.onnx as onnx_module
+
+    exports: list[Path] = []
+
+    def broken_export(model_path: Path, target: Path, heads: int, hidden: int) -> None:
+        exports.append(target)
+        target.write_bytes(b"not an onnx model")
+
+    monkeypatch.setattr(onnx_module, "_export", broken_export)
+    with pytest.raises(ConfigError, match="cannot load .*model.onnx, even freshly exported"):
+        OnnxEmbedder(export_dir=tmp_path).embed(["hello"])
+    assert len(exports) == 2  # the cached file, then one fresh export: no loop
