@@ -168,3 +168,37 @@ def count_features(texts: pd.Series) -> pd.DataFrame:
     for column, kind in COUNTED_KINDS.items():
         columns[column] = np.bincount(post[kinds == kind], minlength=len(texts))
     return pd.DataFrame(columns, index=texts.index).astype("int64")
+
+
+# Sentences: split after sentence-ending punctuation (closing quotes and brackets stay with it) or at line breaks.
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n+")
+_CLAUSE_END_RE = re.compile(r"[,;:–—](?=\s)|[.!?…](?=\s|$)")
+# A cut that keeps less than this is no post.
+MIN_TRIMMED_CHARS = 15
+
+
+def sentences(text: str) -> list[str]:
+    """The text split after sentence-ending punctuation or at line breaks (pieces keep their punctuation)."""
+    return [piece for piece in _SENTENCE_END_RE.split(text) if piece and piece.strip()]
+
+
+def trim_to_sentences(text: str, max_chars: int) -> str | None:
+    """The longest run of whole leading sentences of at most `max_chars` characters that ends a sentence,
+    or None when not even the first sentence fits (or what fits is under MIN_TRIMMED_CHARS)."""
+    kept = ""
+    for sentence in sentences(text):
+        candidate = f"{kept} {sentence.strip()}".strip()
+        if len(candidate) > max_chars:
+            break
+        kept = candidate
+    return kept if len(kept) >= MIN_TRIMMED_CHARS else None
+
+
+def trim_to_clause(text: str, max_chars: int) -> str | None:
+    """The text cut after the last clause or sentence end (, ; : – — . ! ? …) within `max_chars`, for posts
+    whose first sentence alone is too long; None when no such cut keeps MIN_TRIMMED_CHARS characters."""
+    ends = [match.end() for match in _CLAUSE_END_RE.finditer(text[: max_chars + 1]) if match.end() <= max_chars]
+    if not ends:
+        return None
+    kept = text[: ends[-1]].rstrip(",;:–— ")
+    return kept if len(kept) >= MIN_TRIMMED_CHARS else None

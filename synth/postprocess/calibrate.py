@@ -23,8 +23,7 @@ import pandas as pd
 
 from synth import schema
 from synth.postprocess.base import CHANGED, Change, Context, StepResult, texts
-from synth.postprocess.text_checks import trim_to_clause, trim_to_sentences
-from synth.text import HASHTAG_RE, MENTION_RE, URL_RE, emoji_re
+from synth.text import HASHTAG_RE, MENTION_RE, URL_RE, emoji_re, trim_to_clause, trim_to_sentences
 
 MARKERS: dict[str, re.Pattern[str] | None] = {"hashtags": HASHTAG_RE, "mentions": MENTION_RE, "urls": URL_RE,
                                               "emoji": None}

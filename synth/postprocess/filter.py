@@ -23,6 +23,7 @@ from synth.platforms import get_platform
 from synth.postprocess import text_checks
 from synth.postprocess.base import CHANGED, REMOVED, Change, Context, StepResult, texts
 from synth.postprocess.copies import CopyThresholds, chunk_index, fit_thresholds, nearest_real, shared_chunk
+from synth.text import sentences, trim_to_sentences
 
 
 class Filter:
@@ -79,7 +80,7 @@ class Filter:
             remove("non_language", "empty or too few letters to be language")
             return None
         unlooped = text_checks.drop_repeated_sentences(text)
-        if unlooped != " ".join(piece.strip() for piece in text_checks.sentences(text)):
+        if unlooped != " ".join(piece.strip() for piece in sentences(text)):
             change("loop", "repeated sentences left out", text, unlooped)
             text = unlooped
         if text_checks.is_loop(text):
@@ -96,7 +97,7 @@ class Filter:
                 text = trimmed
         limit = get_platform(platform).max_chars
         if len(text) > limit:
-            trimmed = text_checks.trim_to_sentences(text, limit)
+            trimmed = trim_to_sentences(text, limit)
             if trimmed is None:
                 remove("over_platform_limit", f"{len(text)} characters, the limit is {limit}")
                 return None

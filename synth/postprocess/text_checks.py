@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from synth.generate.parsing import is_refusal
+from synth.text import MIN_TRIMMED_CHARS, sentences
 
 # Where a post stops being a post: a stray </post> or <post>, a completion header, a line of the prompt.
 _LEAK_RE = re.compile(
@@ -34,14 +35,12 @@ _ASSISTANT_RE = re.compile(
     r"\b(?:sure|certainly|absolutely|of course)[!,.]\s*(?:here|i(?:'|’)ll|i can|let me)\b",
     re.IGNORECASE,
 )
-_SENTENCE_END_RE = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|\n+")
 _WORDS_RE = re.compile(r"\w+", re.UNICODE)
 _LETTER_RE = re.compile(r"[^\W\d_]", re.UNICODE)
 MIN_LETTERS = 3
 MIN_LETTER_SHARE = 0.3
 LOOP_NGRAM = 4
 MIN_DISTINCT_NGRAM_SHARE = 0.5
-MIN_TRIMMED_CHARS = 15
 
 
 def cut_leak(text: str) -> tuple[str, str] | None:
@@ -67,11 +66,6 @@ def is_non_language(text: str) -> bool:
     return letters < MIN_LETTERS or letters < MIN_LETTER_SHARE * visible
 
 
-def sentences(text: str) -> list[str]:
-    """The text split after sentence-ending punctuation or at line breaks (pieces keep their punctuation)."""
-    return [piece for piece in _SENTENCE_END_RE.split(text) if piece and piece.strip()]
-
-
 def drop_repeated_sentences(text: str) -> str:
     """The text with every sentence that repeats an earlier one (case and spacing ignored) left out."""
     seen: set[str] = set()
@@ -90,31 +84,6 @@ def is_loop(text: str) -> bool:
     words = _WORDS_RE.findall(text.casefold())
     grams = [tuple(words[i : i + LOOP_NGRAM]) for i in range(len(words) - LOOP_NGRAM + 1)]
     return len(grams) >= 2 * LOOP_NGRAM and len(set(grams)) < MIN_DISTINCT_NGRAM_SHARE * len(grams)
-
-
-def trim_to_sentences(text: str, max_chars: int) -> str | None:
-    """The longest run of whole leading sentences of at most `max_chars` characters that ends a sentence,
-    or None when not even the first sentence fits (or what fits is under MIN_TRIMMED_CHARS)."""
-    kept = ""
-    for sentence in sentences(text):
-        candidate = f"{kept} {sentence.strip()}".strip()
-        if len(candidate) > max_chars:
-            break
-        kept = candidate
-    return kept if len(kept) >= MIN_TRIMMED_CHARS else None
-
-
-_CLAUSE_END_RE = re.compile(r"[,;:–—](?=\s)|[.!?…](?=\s|$)")
-
-
-def trim_to_clause(text: str, max_chars: int) -> str | None:
-    """The text cut after the last clause or sentence end (, ; : – — . ! ? …) within `max_chars`, for posts
-    whose first sentence alone is too long; None when no such cut keeps MIN_TRIMMED_CHARS characters."""
-    ends = [match.end() for match in _CLAUSE_END_RE.finditer(text[: max_chars + 1]) if match.end() <= max_chars]
-    if not ends:
-        return None
-    kept = text[: ends[-1]].rstrip(",;:–— ")
-    return kept if len(kept) >= MIN_TRIMMED_CHARS else None
 
 
 def trim_unfinished(text: str) -> str | None:

@@ -221,6 +221,20 @@ def test_refusals_are_counted_not_kept_and_asked_again(real_posts: pd.DataFrame,
     assert last_backend().calls == 18  # each refused call was asked once more
 
 
+def test_a_post_over_the_platform_limit_keeps_its_whole_sentences_that_fit(real_posts: pd.DataFrame,
+                                                                           tmp_path: Path) -> None:
+    # Twitter allows 280 characters: the first two sentences fit, the third would not. One endless sentence
+    # cannot be cut, so that answer is asked again.
+    rambling = "Queue at the cafe was short today. " + "Great beans. " + "x" * 300
+    endless = "y" * 400
+    config = make_config({"replies": [endless, rambling]}, concurrency=1, platforms=("twitter",), per_cell=1)
+    result = run_generation(plan_run(config, real_posts), tmp_path / "run")
+    assert result.status == COMPLETED and len(result.posts) == 2
+    assert set(result.posts["text"]) == {"Queue at the cafe was short today. Great beans."}
+    # Replies alternate: each of the 2 cells got the endless answer first, was asked again and got the other.
+    assert last_backend().calls == 4
+
+
 def test_several_posts_per_call_never_exceed_the_cell(real_posts: pd.DataFrame, tmp_path: Path) -> None:
     replies = ["1. one\n2. two\n3. three"]
     config = make_config({"replies": replies}, per_cell=5, posts_per_call=2)

@@ -3,8 +3,7 @@ from __future__ import annotations
 import numpy as np
 
 from synth.postprocess.calibrate import Calibrate
-from synth.postprocess.text_checks import trim_to_clause
-from synth.text import HASHTAG_RE, MENTION_RE, URL_RE
+from synth.text import HASHTAG_RE, MENTION_RE, URL_RE, trim_to_clause
 from tests.postprocess.frames import REAL_TEXTS, context, real_posts, synthetic_posts
 
 
