@@ -4,11 +4,11 @@ For each platform and each marker (hashtags, @mentions, URLs, emoji) and for len
 ranked by their own count and each is given the real count at the same rank (the real distribution's quantile:
 1-D optimal transport, so the synthetic counts take the real distribution and a post moves only as far as
 needed). A post above its target loses its surplus (repeated hashtags first, then the last ones); a post below
-gains what is missing, drawn from the real platform's own hashtags and emoji by frequency, and, for mentions
-and links, placeholders in the platform's format (`@user_4821`, `u/user_4821`, `https://t.co/Xk3...`): never
-a real person's handle. Length is only ever cut, at a sentence boundary (at a clause boundary when the first
-sentence alone is too long). Casing: as many posts start in lower case as the real share says (posts opening
-with "I" or an acronym are left alone).
+gains what is missing (at most MAX_ADDED_PER_MARKER of each), drawn from the real platform's own hashtags and
+emoji by frequency, and, for mentions and links, placeholders in the platform's format (`@user_4821`,
+`u/user_4821`, `https://t.co/Xk3...`): never a real person's handle. Length is only ever cut, at a sentence
+boundary (at a clause boundary when the first sentence alone is too long). Casing: as many posts start in lower
+case as the real share says (posts opening with "I" or an acronym are left alone).
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ from synth.text import HASHTAG_RE, MENTION_RE, URL_RE, emoji_re, trim_to_clause,
 
 MARKERS: dict[str, re.Pattern[str] | None] = {"hashtags": HASHTAG_RE, "mentions": MENTION_RE, "urls": URL_RE,
                                               "emoji": None}
+# A post gains at most this many of one marker: a run of links or tags appended without context reads as spam,
+# not as a person's post (the rank target can ask for a real post's six links at the top of the distribution).
+MAX_ADDED_PER_MARKER = 2
 _DOMAIN_RE = re.compile(r"^(?:https?://)?(?:www\.)?([^/\s?#]+)", re.IGNORECASE)
 _LOWERABLE_RE = re.compile(r"^([A-Z])([a-z])")
 
@@ -139,7 +142,7 @@ class Calibrate:
                 apply(int(row), "lowercase_start", "starts in lower case (real share)", text[0].lower() + text[1:])
         for marker in MARKERS:
             for row, text in enumerate(current):
-                missing = int(targets[marker][row]) - len(_pattern(marker).findall(text))
+                missing = min(int(targets[marker][row]) - len(_pattern(marker).findall(text)), MAX_ADDED_PER_MARKER)
                 if missing > 0:
                     added = [self._draw(marker, profile, rng) for _ in range(missing)]
                     apply(row, f"more_{marker}", f"added {' '.join(added)}", _add(text, marker, added, profile))

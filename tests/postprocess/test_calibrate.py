@@ -62,3 +62,12 @@ def test_a_long_first_sentence_is_cut_at_a_clause_boundary() -> None:
     long = "Ordered at nine and the food came cold, the rider was rude, the app showed delivered all along"
     result = calibrated([("s1", "twitter", long)] + [(f"s{i}", "twitter", "late again") for i in range(2, 9)])
     assert len(result.posts["text"].iloc[0]) < len(long)
+
+
+def test_a_post_gains_at_most_two_of_a_marker_however_many_the_real_profile_has() -> None:
+    # Every real post of this platform carries five links; a synthetic post with none gains two, not five.
+    links = " ".join(f"https://example.com/{i}" for i in range(5))
+    real = real_posts().head(10).assign(platform="youtube", text=[f"new video {i} {links}" for i in range(10)])
+    posts = synthetic_posts([(f"s{i}", "youtube", f"watched the new video number {i} today.") for i in range(4)])
+    result = Calibrate().fit(context(real=real)).apply(posts)
+    assert [len(URL_RE.findall(text)) for text in result.posts["text"]] == [2, 2, 2, 2]
