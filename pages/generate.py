@@ -36,7 +36,7 @@ else:
     chosen_topics = st.multiselect("Topics", list(offered), default=list(offered)[: None if use_gaps else 2],
                                    key="generate_topics" + ("_gaps" if use_gaps else ""),
                                    format_func=lambda topic_id: offered[topic_id].label)
-    presets = st.multiselect("Models", gen.MODEL_PRESETS, default=["local:smollm2"], key="generate_models")
+    presets = st.multiselect("Models", gen.MODEL_PRESETS, default=[gen.DEFAULT_MODEL], key="generate_models")
     other = st.text_input("Other models (backend:model, comma-separated)", key="generate_other_models",
                           help="e.g. openai:gpt-4o, or openai:MODEL with a base URL for vLLM, Ollama, llama.cpp")
     specs = list(dict.fromkeys([*presets, *(s.strip() for s in other.split(",") if s.strip())]))
@@ -86,6 +86,9 @@ else:
             budget_usd=float(budget) or None, batch=batch,
         )
         plan = plan_run(config, labelled)
+        if base_models := [m.spec for m in models if m.strategy == "completion" and strategy != "completion"]:
+            st.caption(f"{', '.join(base_models)}: a base model, so it gets `completion` prompts (few-shot real "
+                       f"posts) whatever the strategy; the {strategy} strategy applies to chat models.")
     except SynthError as error:
         st.error(str(error), icon=":material/error:")
 

@@ -2,7 +2,7 @@
 
 Typical use (the Generate page and `python -m synth generate` do this):
 
-    config = GenerationConfig(models=(ModelConfig("local:smollm2"),), topics=topics,
+    config = GenerationConfig(models=(ModelConfig("local:gemma3-270m"),), topics=topics,
                               platforms=("twitter", "reddit"), per_cell=3, budget_usd=None)
     plan = plan_run(config, real_posts)          # renders prompts, no model called
     plan.estimate.cost_usd, plan.estimate.input_tokens   # show before starting

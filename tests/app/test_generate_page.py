@@ -57,6 +57,10 @@ def test_estimate_and_exact_prompt_preview() -> None:
     metrics = {metric.label: metric.value for metric in at.metric}
     assert metrics["Calls"] == "8" and metrics["Posts"] == "8"  # 2 topics x 2 platforms x 1 model x 2 posts
     assert metrics["Cost (estimated)"] == "$0.0000"  # the local model is free
+    # The default model is a base model: few-shot completion whatever the strategy, and the page says so.
+    assert "### Post 1" in at.code[0].value
+    assert any("gets `completion` prompts" in caption.value for caption in at.caption)
+    at.multiselect(key="generate_models").set_value(["local:smollm2"]).run()
     preview = at.code[0].value
     assert "[system]" in preview and "<post>" in preview and "Topic: coffee" in preview
     at.selectbox(key="generate_strategy").set_value("platform-aware").run()
@@ -74,7 +78,7 @@ def test_candidates_multiply_the_calls_and_the_cache_can_be_turned_off() -> None
 
 
 def test_multi_platform_strategy_and_personas_show_in_the_preview() -> None:
-    at = _open(real_posts())
+    at = _open(real_posts(), generate_models=["local:smollm2"])
     assert at.checkbox(key="generate_personas").value is False
     assert "Write as:" not in at.code[0].value
     at.selectbox(key="generate_strategy").set_value("multi-platform").run()
@@ -114,7 +118,7 @@ def test_coverage_gap_plan_from_the_embeddings_page() -> None:
         topics=(TopicSpec("gap-0", "cold coffee", ("coffee", "cold")),), platforms=("twitter",), per_cell=3,
         member_ids={"gap-0": ("p0", "p1")},
     )
-    at = _open(real_posts(), targeted_plan=gaps)
+    at = _open(real_posts(), targeted_plan=gaps, generate_models=["local:smollm2"])
     assert not at.exception and not at.error, [e.value for e in at.error]
     metrics = {metric.label: metric.value for metric in at.metric}
     assert metrics["Calls"] == "3"
@@ -129,7 +133,7 @@ def test_coverage_gap_plan_from_the_embeddings_page() -> None:
 
 @pytest.mark.slow
 def test_full_generate_flow_on_the_local_model_with_cancel_and_resume() -> None:
-    # 2 topics x 2 platforms x 2 posts on SmolLM2, cancelled at once, then resumed to the end.
+    # 2 topics x 2 platforms x 2 posts on the default model (Gemma 3 270M), cancelled at once, then resumed.
     at = _open(real_posts(), generate_max_tokens=32, generate_k=2)
     at.button(key="generate_start").click().run()
     at.button(key="generate_cancel").click().run()
@@ -146,7 +150,7 @@ def test_full_generate_flow_on_the_local_model_with_cancel_and_resume() -> None:
     synthetic = at.session_state["synthetic_posts"]
     assert 1 <= len(synthetic) <= 8 and synthetic["run_id"].nunique() == 1
     assert set(synthetic["platform"]) <= {"twitter", "reddit"} and set(synthetic["topic"]) <= {"coffee", "trains"}
-    assert (synthetic["source"] == "synthetic").all() and (synthetic["model"] == "local:smollm2").all()
+    assert (synthetic["source"] == "synthetic").all() and (synthetic["model"] == "local:gemma3-270m").all()
 
     # Reopen the run in a fresh session: its posts come back from the store.
     again = _open(real_posts())
