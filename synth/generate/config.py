@@ -199,6 +199,12 @@ def _validate(config: GenerationConfig) -> None:
             limit = getattr(model, name)
             if limit is not None and limit <= 0:
                 raise ConfigError(f"{model.spec}: {name} must be positive (or unset for no limit)")
+    from synth.prompts.render import STRATEGIES
+
+    # Checked here, not only when rendering: a base model swaps in `completion` and would hide a misspelt name.
+    for strategy in {config.strategy, *(model.strategy for model in config.models if model.strategy)}:
+        if strategy not in STRATEGIES:
+            raise ConfigError(f"unknown prompt strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
     if not config.topics:
         raise ConfigError("no topic chosen; pick at least one topic")
     topic_ids = [topic.topic_id for topic in config.topics]
