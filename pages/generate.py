@@ -88,7 +88,8 @@ else:
         plan = plan_run(config, labelled)
         if base_models := [m.spec for m in models if m.strategy == "completion" and strategy != "completion"]:
             st.caption(f"{', '.join(base_models)}: a base model, so it gets `completion` prompts (few-shot real "
-                       f"posts) whatever the strategy; the {strategy} strategy applies to chat models.")
+                       f"posts) whatever the strategy; the {strategy} strategy"
+                       f"{' and personas apply' if personas else ' applies'} to chat models.")
     except SynthError as error:
         st.error(str(error), icon=":material/error:")
 

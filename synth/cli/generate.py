@@ -117,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
     suited = tuple(model.suited_to(backends[model.spec]) for model in models)
     for model, changed in zip(models, suited, strict=True):
         if changed is not model and args.strategy != "completion":
-            print(f"note: {model.spec} is a base model; it gets 'completion' prompts", file=sys.stderr)
+            print(f"note: {model.spec} is a base model; it gets 'completion' prompts"
+                  + (", which take no persona" if args.personas else ""), file=sys.stderr)
     models = suited
     options = None
     if args.max_tokens is not None or args.temperature != 0.9:
