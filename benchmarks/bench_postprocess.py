@@ -53,10 +53,15 @@ def main() -> int:
     parser.add_argument("--per-cell", type=int, default=2, help="posts wanted per topic x platform (new runs)")
     parser.add_argument("--candidates", type=int, default=2, help="candidates per wanted post (new runs)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--variants", default=",".join(VARIANTS),
+                        help=f"variants to measure, comma-separated (raw is always measured): {', '.join(VARIANTS)}")
     parser.add_argument("--run", action="append", default=[], metavar="NAME=SPEC,STRATEGY[,personas]",
                         help="a run to measure (made when absent) instead of the two default ones; repeatable")
     args = parser.parse_args()
     models = dict(_run_option(option) for option in args.run) if args.run else MODELS
+    unknown = set(args.variants.split(",")) - set(VARIANTS)
+    if unknown:
+        raise SystemExit(f"--variants: unknown {', '.join(sorted(unknown))}; choose from {', '.join(VARIANTS)}")
     if not args.data.is_file():
         print(json.dumps({"error": f"{args.data} not found"}))
         return 2
@@ -79,7 +84,8 @@ def main() -> int:
         run_dir = args.runs_dir / name
         if not (run_dir / "run.sqlite").is_file():
             _generate(run_dir, spec, strategy, personas, labelled, [t.spec() for t in topics], platforms, args)
-        report["runs"][name] = _measure_run(run_dir, reference, labelled, held_out, topic_set, args.seed)
+        variants = {v: VARIANTS[v] for v in VARIANTS if v == "raw" or v in args.variants.split(",")}
+        report["runs"][name] = _measure_run(run_dir, reference, labelled, held_out, topic_set, args.seed, variants)
     print(json.dumps(report, indent=2))
     return 0
 
@@ -105,7 +111,7 @@ def _generate(run_dir: Path, spec: str, strategy: str, personas: bool, reference
 
 
 def _measure_run(run_dir: Path, reference: Any, labelled: Any, held_out: Any, topic_set: Any,
-                 seed: int) -> dict[str, Any]:
+                 seed: int, variants: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     from synth.embeddings.embedder import get_default_embedder
     from synth.metrics.evaluate import evaluate
     from synth.postprocess.base import Context
@@ -122,7 +128,7 @@ def _measure_run(run_dir: Path, reference: Any, labelled: Any, held_out: Any, to
         "raw_posts": len(inputs.posts), "calls": inputs.calls, "generation_s": round(inputs.seconds, 1),
         "per_cell_wanted": inputs.per_cell, "copy_thresholds": thresholds.__dict__, "variants": {},
     }
-    for variant, steps in VARIANTS.items():
+    for variant, steps in variants.items():
         start = time.perf_counter()
         calls, generation_s = inputs.calls, inputs.seconds
         if steps:

@@ -4,8 +4,13 @@ Two judges, each ranking a cell's candidates:
 - a real-vs-synthetic discriminator (logistic regression on embeddings + lexical features), cross-fitted: the
   synthetic posts are split into `FOLDS` folds and each fold is scored by a model trained without it, so no
   post is scored by a model that saw it;
-- closeness to the real cell: the mean cosine to the `K_NEIGHBOURS` nearest real posts of the same topic and
-  platform (of the platform when the cell has too few real posts), nearest-neighbour voting on the cell.
+- distribution matching (kernel herding): the cell's candidates are ordered greedily so that each prefix is as
+  close as it can be, in maximum mean discrepancy (MMD, Gaussian kernel on the embeddings, median-distance
+  bandwidth), to the real posts of the same topic and platform (of the platform when the cell has fewer than
+  `MIN_REAL_IN_CELL`). Earlier in that order is better. Unlike ranking each candidate by its own closeness to
+  real posts, which kept the most typical posts and made the set less varied than the real one (nearest-real
+  cosine above the real-vs-real level while a classifier still told them apart), herding keeps a set that
+  spreads as the real posts do.
 A candidate's score is the mean of its two percentile ranks in its cell. The `per_cell` best are kept, never
 one at or above the near-copy thresholds (synth.postprocess.copies), whatever its score.
 """
@@ -25,7 +30,7 @@ from synth.postprocess.copies import CopyThresholds, fit_thresholds, nearest_rea
 from synth.text import count_features
 
 FOLDS = 5
-K_NEIGHBOURS = 5
+MIN_REAL_IN_CELL = 5
 SCORE = "select_score"
 
 
@@ -64,7 +69,7 @@ class Select:
         return self
 
     def record(self) -> dict[str, Any]:
-        return {"per_cell": self.keep, "folds": FOLDS, "k_neighbours": K_NEIGHBOURS,
+        return {"per_cell": self.keep, "folds": FOLDS, "judges": ["discriminator", "mmd_herding"],
                 "copy_thresholds": {"cosine": self.thresholds.cosine, "jaccard": self.thresholds.jaccard}}
 
     def apply(self, posts: pd.DataFrame) -> StepResult:
@@ -73,14 +78,15 @@ class Select:
         context = self.context
         vectors = context.embed(posts)
         realness = self._discriminator_scores(posts, vectors)
-        closeness = self._cell_closeness(posts, vectors)
         nearest = nearest_real(context.real, context.real_vectors, posts, vectors)
         too_close = nearest.too_close(self.thresholds)
         cells = cell_keys(posts).to_numpy()
         score = np.zeros(len(posts))
+        herding = np.zeros(len(posts))
         for cell in set(cells):
             rows = np.flatnonzero(cells == cell)
-            score[rows] = (_percentile_rank(realness[rows]) + _percentile_rank(closeness[rows])) / 2
+            herding[rows] = self._herding_order(posts.iloc[rows], vectors[rows])
+            score[rows] = (_percentile_rank(realness[rows]) + _percentile_rank(-herding[rows])) / 2
         ids, values = posts[schema.POST_ID].astype(str).tolist(), texts(posts)
         keep = np.zeros(len(posts), dtype=bool)
         changes: list[Change] = []
@@ -94,8 +100,8 @@ class Select:
                     keep[row] = True
                     continue
                 reason = "too_close_to_real" if too_close[row] else "not_selected"
-                detail = (f"rank {place} of {len(rows)} in {cell} (P(real) {realness[row]:.2f}, cell cosine "
-                          f"{closeness[row]:.3f}, nearest real cosine {nearest.cosine[row]:.3f})")
+                detail = (f"rank {place} of {len(rows)} in {cell} (P(real) {realness[row]:.2f}, herding place "
+                          f"{int(herding[row]) + 1}, nearest real cosine {nearest.cosine[row]:.3f})")
                 changes.append(Change(ids[row], REMOVED, reason, detail, values[row]))
         kept = posts.copy()
         kept[SCORE] = score
@@ -122,24 +128,45 @@ class Select:
             scores[held] = model.predict_proba(scaler.transform(synthetic_x[held]))[:, 1]
         return scores
 
-    def _cell_closeness(self, posts: pd.DataFrame, vectors: np.ndarray) -> np.ndarray:
-        """Mean cosine of each post to its nearest real posts of the same cell (or platform)."""
+    def _herding_order(self, cell_posts: pd.DataFrame, vectors: np.ndarray) -> np.ndarray:
+        """Each candidate's place (0 = first) in the greedy order that keeps the chosen set's MMD to the real
+        cell smallest at every step."""
         context = self.context
-        real_unit = _unit(context.real_vectors)
-        unit = _unit(vectors)
         real_platform = context.real[schema.PLATFORM].astype(str).to_numpy()
-        real_topic = topic_ids(context.real).to_numpy()
-        closeness = np.zeros(len(posts))
-        for row, (platform, topic) in enumerate(zip(posts[schema.PLATFORM].astype(str), topic_ids(posts),
-                                                    strict=True)):
-            members = (real_platform == platform) & (real_topic == topic)
-            if members.sum() < K_NEIGHBOURS:
-                members = real_platform == platform
-            if not members.any():
-                continue
-            cosine = real_unit[members] @ unit[row]
-            closeness[row] = float(np.sort(cosine)[-K_NEIGHBOURS:].mean())
-        return closeness
+        platform = str(cell_posts[schema.PLATFORM].iloc[0])
+        members = (real_platform == platform) & (topic_ids(context.real).to_numpy() == topic_ids(cell_posts).iloc[0])
+        if members.sum() < MIN_REAL_IN_CELL:
+            members = real_platform == platform
+        if not members.any():
+            return np.zeros(len(cell_posts))
+        return herding_order(_unit(vectors), _unit(context.real_vectors[members]))
+
+
+def herding_order(candidates: np.ndarray, real: np.ndarray) -> np.ndarray:
+    """Kernel herding: each candidate's place in the greedy order that, step by step, adds the candidate making
+    the chosen set's squared MMD to `real` smallest (Gaussian kernel, bandwidth the median pairwise distance
+    between candidates and real posts)."""
+    n = len(candidates)
+    distances = _squared_distances(candidates, real)
+    bandwidth = float(np.median(distances)) or 1.0
+    to_real = np.exp(-distances / bandwidth).mean(axis=1)  # mean kernel of each candidate with the real posts
+    among = np.exp(-_squared_distances(candidates, candidates) / bandwidth)
+    place = np.zeros(n)
+    chosen_sum = np.zeros(n)  # sum of kernels between each candidate and the chosen ones
+    left = np.ones(n, dtype=bool)
+    for step in range(n):
+        size = step + 1
+        # MMD^2(chosen + c, real) up to a constant: within-set term minus twice the cross term.
+        cost = (2 * chosen_sum + np.diag(among)) / size**2 - 2 * to_real / size
+        cost[~left] = np.inf
+        pick = int(np.argmin(cost))
+        place[pick], left[pick] = step, False
+        chosen_sum += among[pick]
+    return place
+
+
+def _squared_distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.maximum((a**2).sum(1)[:, None] + (b**2).sum(1)[None, :] - 2 * a @ b.T, 0.0)
 
 
 def _percentile_rank(values: np.ndarray) -> np.ndarray:

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from synth.postprocess.rebalance import Rebalance, largest_remainder
-from synth.postprocess.select import SCORE, Select
+from synth.postprocess.select import SCORE, Select, herding_order
 from tests.postprocess.frames import REAL_TEXTS, context, real_posts, synthetic_posts
 
 REALISTIC = [
@@ -71,3 +72,15 @@ def test_rebalance_falls_back_to_platform_shares_when_real_posts_lack_the_topics
     step = Rebalance().fit(context(real=real))
     step.apply(posts)
     assert step.record()["by"].startswith("platform")
+
+
+def test_herding_keeps_a_set_spread_like_the_real_posts_not_the_most_typical_ones() -> None:
+    # Real posts sit in two equal clusters; three candidates sit in the first, one in the second. The two
+    # chosen first cover both clusters, though the first cluster's candidates are each as close to real posts.
+    rng = np.random.default_rng(0)
+    a, b = np.eye(8)[0], np.eye(8)[1]
+    real = np.vstack([a + 0.05 * rng.normal(size=(20, 8)), b + 0.05 * rng.normal(size=(20, 8))])
+    candidates = np.vstack([a, a + 0.01, a - 0.01, b])
+    place = herding_order(candidates, real)
+    assert sorted(place.tolist()) == [0, 1, 2, 3]
+    assert place[3] <= 1  # the lone candidate of the second cluster is picked first or second
