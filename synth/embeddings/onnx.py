@@ -1,6 +1,5 @@
-"""The bundled MiniLM run by ONNX Runtime: the same vectors as sentence-transformers. Not the
-project's default embedder: on this shared 2-core machine it is not faster enough than sentence-transformers
-(see benchmarks/bench_embed.py and the numbers below).
+"""The bundled MiniLM run by ONNX Runtime: the same vectors as sentence-transformers. An option, not the
+default: OpenVINO (synth/embeddings/openvino.py) is faster at the same fidelity (benchmarks/bench_embed.py).
 
 At first use the model folder is exported once into the cache (`<cache>/embeddings/onnx/<model>-<digest>/`):
 the transformer with its mean pooling traced to `model.onnx` by torch, then fused by ONNX Runtime's BERT
@@ -8,26 +7,19 @@ optimizer (one Attention node per layer, SkipLayerNormalization, BiasGelu). Late
 a fraction of a second; a cached file that does not load is exported again. Nothing is downloaded: the
 export reads the local folder only.
 
-By default it runs that fp32 export: cosine 1.0000 to sentence-transformers per post. Fusing made it about
-1.5x faster than the traced graph on 300 posts (0.64x -> 0.98x sentence-transformers, interleaved on 2 busy
-cores), but on bench_embed.py's 2,000 posts (with their 256-piece Reddit posts) it took 0.48x the posts per
-second and twice the CPU-seconds of sentence-transformers (146 vs 67): not faster.
-
-`quantized=True` runs an int8 copy made by ONNX Runtime's dynamic quantizer (weights per output channel,
-activations per tensor, the fused Attention's Q/K/V projection included): 1.8x sentence-transformers on 300
-posts, 0.96x on bench_embed.py's 2,000, and on those 2,000 real posts its worst post falls to a cosine
-of 0.943 (mean 0.9919, 302 posts below 0.99), so it
-is an option, not the default. Its loss is spread over every layer and is worst on short posts (3-8 word
-pieces), not confined to a few outlier MatMuls: keeping any one group of MatMuls in fp32 does not bring the
-worst post to 0.99, and per-token activation scales (tried) reach only 0.961.
+By default it runs that fp32 export: cosine 1.0000 to sentence-transformers per post, 1.7x its posts per
+second on bench_embed.py's 2,000 posts (2 threads). `quantized=True` runs an int8 copy made by ONNX Runtime's
+dynamic quantizer (weights per output channel, activations per tensor, the fused Attention's Q/K/V projection
+included): 3.4x, but its worst post falls to a cosine of 0.947 (280 of 2,000 below 0.99). Its loss is spread
+over every layer and is worst on short posts (3-8 word pieces), not confined to a few outlier MatMuls:
+keeping any one group of MatMuls in fp32 does not bring the worst post to 0.99.
 
 Texts are tokenized by the model's own `tokenizer.json` (the Rust `tokenizers` library), sorted by length
-and batched, so a batch pads to the length of its longest text rather than of the longest text overall.
+and batched (synth.embeddings.exported), so a batch pads to its own longest text.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -40,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from synth.embeddings.embedder import DEFAULT_MODEL_NAME, default_model_path, normalise_rows
+from synth.embeddings.exported import embed_in_batches, mean_pooled_config, model_digest, model_tokenizer
 from synth.errors import ConfigError
 from synth.paths import cache_dir
 
@@ -88,43 +81,17 @@ class OnnxEmbedder:
         base = DEFAULT_MODEL_NAME if model_path is None else self.model_path.name
         # The name keys the vector cache: vectors of this backend never mix with sentence-transformers' fp32 ones.
         self.name = f"{base}+onnx-bertfused-{'int8' if quantized else 'fp32'}"
-        self.dim, self.max_length = self._read_config()
+        self.dim, self.max_length = mean_pooled_config(self.model_path)
         self.heads, self.hidden = _attention_shape(self.model_path)
         self._session: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
 
-    def _read_config(self) -> tuple[int, int]:
-        pooling_file = self.model_path / "1_Pooling" / "config.json"
-        modules_file = self.model_path / "modules.json"
-        if not pooling_file.is_file() or not modules_file.is_file():
-            raise ConfigError(
-                f"{self.model_path} is not a sentence-transformers model folder (no modules.json or "
-                "1_Pooling/config.json)."
-            )
-        pooling = json.loads(pooling_file.read_text())
-        modules = [module["type"].rsplit(".", 1)[-1] for module in json.loads(modules_file.read_text())]
-        if modules[:2] != ["Transformer", "Pooling"] or not pooling.get("pooling_mode_mean_tokens"):
-            raise ConfigError(
-                f"{self.model_path} is not a mean-pooled transformer (modules {modules}); the ONNX embedder runs "
-                "only those. Use SentenceTransformerEmbedder for it."
-            )
-        settings_file = self.model_path / "sentence_bert_config.json"
-        settings = json.loads(settings_file.read_text()) if settings_file.is_file() else {}
-        return int(pooling["word_embedding_dimension"]), int(settings.get("max_seq_length", 256))
-
     # --- the exported model --------------------------------------------------------------------------
 
     def model_file(self) -> Path:
         """The ONNX file this embedder runs (exported into `export_dir` at first use)."""
-        digest = hashlib.sha256()
-        for name in ("config.json", "model.safetensors", "tokenizer.json", "1_Pooling/config.json"):
-            file = self.model_path / name
-            if file.is_file():
-                digest.update(name.encode() + b"\0" + str(file.stat().st_size).encode() + b"\0")
-                digest.update(hashlib.sha256(file.read_bytes()).digest())
-        digest.update(str(EXPORT_VERSION).encode())
-        folder = self.export_dir / f"{self.model_path.name}-{digest.hexdigest()[:16]}"
+        folder = self.export_dir / f"{self.model_path.name}-{model_digest(self.model_path, EXPORT_VERSION)}"
         return folder / ("model-int8.onnx" if self.quantized else "model.onnx")
 
     def _ensure_exported(self) -> Path:
@@ -141,7 +108,6 @@ class OnnxEmbedder:
             if self._session is None:
                 try:
                     import onnxruntime
-                    from tokenizers import Tokenizer
                 except ImportError as error:
                     raise ConfigError(
                         "onnxruntime is not installed. Run `.venv/bin/pip install -r requirements.txt`."
@@ -173,29 +139,16 @@ class OnnxEmbedder:
                             f"ONNX Runtime cannot load {model_file}, even freshly exported ({type(error).__name__}: "
                             f"{error}). Delete {model_file.parent} or use SentenceTransformerEmbedder."
                         ) from error
-                tokenizer = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
-                tokenizer.enable_truncation(self.max_length)
-                tokenizer.enable_padding()
-                self._tokenizer = tokenizer
+                self._tokenizer = model_tokenizer(self.model_path, self.max_length)
             return self._session, self._tokenizer
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed `texts` (see Embedder.embed)."""
-        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
         if len(texts) == 0:
-            return vectors
+            return np.zeros((0, self.dim), dtype=np.float32)
         session, tokenizer = self._load()
-        encodings = tokenizer.encode_batch([str(text) for text in texts])
-        # Longest first, so a batch pads to its own longest text and a slow batch shows up early.
-        order = np.argsort([-len(encoding.ids) for encoding in encodings], kind="stable")
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            width = max(sum(encodings[row].attention_mask) for row in rows)
-            feed = {
-                name: np.array([getattr(encodings[row], field)[:width] for row in rows], dtype=np.int64)
-                for name, field in zip(_INPUTS, ("ids", "attention_mask", "type_ids"), strict=True)
-            }
-            vectors[rows] = session.run(None, feed)[0]
+        vectors = embed_in_batches(texts, tokenizer, lambda feed: session.run(None, feed)[0], dim=self.dim,
+                                   batch_size=self.batch_size)
         return normalise_rows(vectors)
 
 
