@@ -1,4 +1,4 @@
-"""Embedding speed and fidelity: sentence-transformers fp32 (the reference) vs OpenVINO (the default embedder,
+"""Embedding speed and fidelity: sentence-transformers fp32 (the reference, the default) vs OpenVINO (opt-in,
 bf16 where the CPU has it) and ONNX Runtime on the BERT-fused export, fp32 and dynamic int8, on the same seeded
 sample of real posts, in one process. Prints JSON.
 

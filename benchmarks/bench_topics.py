@@ -3,8 +3,8 @@
 Two datasets: a seeded sample of 2,500 covid_vaccine posts and all 11,324. For each, every timing is taken in a
 fresh Python process (numba compiles UMAP per process, so an in-process "second call" would hide it):
 
-- `embed_s_before` / `embed_s`: every post embedded by each side's default embedder (the bundled MiniLM:
-  fp32 torch before, OpenVINO after) into an empty cache of its own;
+- `embed_s_before` / `embed_s`: every post embedded by each side's default embedder (the bundled MiniLM; set
+  `--after-embedder minilm-openvino` times the OpenVINO one on the after side) into an empty cache of its own;
 - `cold_fit_s`: `discover_topics` in a new process with the embeddings cached and the topic cache empty:
   imports, UMAP (numba compile included), HDBSCAN, c-TF-IDF, representatives;
 - `cold_s` = `embed_s` + `cold_fit_s`: what a first discovery costs when nothing is cached;
@@ -46,6 +46,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "covid_vaccine" / "posts.csv")
     parser.add_argument("--before", default=BEFORE, help="git revision whose code is the baseline")
     parser.add_argument("--sizes", default="2500,all", help="seeded sample sizes ('all': every post)")
+    parser.add_argument("--after-embedder", help="embedder setting for the after side (default: its default)")
     parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: one measurement in this process
     args = parser.parse_args()
     if args.child:
@@ -62,8 +63,9 @@ def main() -> int:
     for size in args.sizes.split(","):
         sample = None if size == "all" else int(size)
         # Each side embeds with its own default embedder into its own cache (their vectors are keyed apart).
-        base = {"data": str(args.data), "sample": sample, "cache": str(work / f"cache-after-{size}")}
-        base_before = base | {"cache": str(work / f"cache-before-{size}")}
+        base = {"data": str(args.data), "sample": sample, "cache": str(work / f"cache-after-{size}"),
+                "embedder": args.after_embedder}
+        base_before = base | {"cache": str(work / f"cache-before-{size}"), "embedder": None}
         embedded_before = _run(before_root, base_before | {"job": "embed"})
         embedded = _run(ROOT, base | {"job": "embed"})
         before = _run(before_root, base_before | {"job": "fit", "topics": str(work / f"topics-before-{size}")})
@@ -116,7 +118,12 @@ def _child(job: dict[str, Any]) -> int:
     posts = load_posts(Path(job["data"])).posts
     if job["sample"] and job["sample"] < len(posts):
         posts = posts.sample(job["sample"], random_state=0)
-    embedder = get_default_embedder()
+    if job.get("embedder"):
+        from synth.embeddings.remote import embedder_from_spec
+
+        embedder = embedder_from_spec(job["embedder"])
+    else:
+        embedder = get_default_embedder()
     if job["job"] == "embed":
         started = time.perf_counter()
         embedder.embed(posts["text"].astype(str).tolist())

@@ -11,8 +11,8 @@ Behind `CachedEmbedder` the cache key is the embedder's name, `remote:<model>@<b
 endpoints or two models never mix, and a text embedded once by a server is never sent again.
 
 An embedder setting (`--embedder`, `SYNTH_EMBEDDER`, the app's setting) is one of:
-    `minilm`                      the bundled all-MiniLM-L6-v2 run by OpenVINO (the default)
-    `minilm-torch`                the same model in sentence-transformers' fp32 torch (the reference)
+    `minilm`                      the bundled all-MiniLM-L6-v2 (sentence-transformers, fp32; the default)
+    `minilm-openvino`             the same model run by OpenVINO: 3.2x faster, cosine >= 0.9999 per post
     `hashing` or `hashing:DIM`    the model-free hashing embedder (quick looks, tests)
     `remote:MODEL@BASE_URL`       an OpenAI-compatible server, e.g. `remote:bge-small@http://127.0.0.1:8080/v1`
     `openai:MODEL`                OpenAI's own endpoint, e.g. `openai:text-embedding-3-small` (OPENAI_API_KEY)
@@ -38,7 +38,7 @@ from synth.embeddings.embedder import (
     Embedder,
     HashingEmbedder,
     get_default_embedder,
-    get_torch_embedder,
+    get_openvino_embedder,
     normalise_rows,
 )
 from synth.errors import ConfigError, ServiceError
@@ -219,7 +219,7 @@ class RemoteEmbedder:
 
 
 def parse_embedder_spec(spec: str) -> tuple[str, dict[str, Any]]:
-    """Split an embedder setting into its kind (`minilm`, `minilm-torch`, `hashing`, `remote`) and settings.
+    """Split an embedder setting into its kind (`minilm`, `minilm-openvino`, `hashing`, `remote`) and settings.
 
     Raises:
         ConfigError: a setting of no known form, with the forms that are.
@@ -229,8 +229,8 @@ def parse_embedder_spec(spec: str) -> tuple[str, dict[str, Any]]:
     kind = kind.lower()
     if kind in ("minilm", "local", "default") and not rest:
         return "minilm", {}
-    if kind == "minilm-torch" and not rest:
-        return "minilm-torch", {}
+    if kind == "minilm-openvino" and not rest:
+        return "minilm-openvino", {}
     if kind == "hashing":
         try:
             return "hashing", {"dim": int(rest)} if rest else {}
@@ -243,7 +243,7 @@ def parse_embedder_spec(spec: str) -> tuple[str, dict[str, Any]]:
         if model.strip() and base_url.strip():
             return "remote", {"model": model.strip(), "base_url": base_url.strip()}
     raise ConfigError(
-        f"embedder {spec!r} is not one of: minilm (the bundled model), minilm-torch (the same in fp32 torch), "
+        f"embedder {spec!r} is not one of: minilm (the bundled model), minilm-openvino (the same in OpenVINO), "
         "hashing[:DIM], remote:MODEL@BASE_URL "
         "(e.g. remote:bge-small@http://127.0.0.1:8080/v1), openai:MODEL (e.g. openai:text-embedding-3-small)"
     )
@@ -264,8 +264,8 @@ def embedder_from_spec(spec: str | None = None) -> Embedder:
     kind, settings = parse_embedder_spec(spec)
     if kind == "minilm":
         return get_default_embedder()
-    if kind == "minilm-torch":
-        return get_torch_embedder()
+    if kind == "minilm-openvino":
+        return get_openvino_embedder()
     if kind == "hashing":
         return HashingEmbedder(**settings)
     return _cached_remote(settings["model"], settings["base_url"])

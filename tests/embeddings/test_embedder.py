@@ -131,4 +131,4 @@ def test_bundled_minilm_embeds_offline_with_meaningful_geometry(tmp_path: Path) 
 
 def test_default_embedder_is_built_once() -> None:
     assert get_default_embedder() is get_default_embedder()
-    assert get_default_embedder().name.startswith("all-MiniLM-L6-v2+openvino-")
+    assert get_default_embedder().name == "all-MiniLM-L6-v2"

@@ -50,3 +50,10 @@ def test_vectors_match_sentence_transformers_within_the_bar_and_a_broken_cache_i
     embedder.model_file().write_text("<net")
     again = OpenVinoEmbedder(model_dir=tmp_path).embed(POSTS)
     assert (again * vectors).sum(axis=1).min() >= 0.999
+
+
+def test_the_embedder_setting_minilm_openvino_picks_it_and_minilm_stays_the_reference() -> None:
+    from synth.embeddings.remote import embedder_from_spec
+
+    assert embedder_from_spec("minilm-openvino").name.startswith("all-MiniLM-L6-v2+openvino-")
+    assert embedder_from_spec("minilm").name == "all-MiniLM-L6-v2"
