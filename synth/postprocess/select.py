@@ -66,6 +66,9 @@ class Select:
         self.keep = self.per_cell or context.per_cell
         self.thresholds: CopyThresholds = fit_thresholds(context.real, context.real_vectors, seed=context.seed)
         self.real_lexical = lexical_matrix(texts(context.real))
+        self.real_platform = context.real[schema.PLATFORM].astype(str).to_numpy()
+        self.real_topic = topic_ids(context.real).to_numpy()
+        self.real_unit = _unit(context.real_vectors)
         return self
 
     def record(self) -> dict[str, Any]:
@@ -81,17 +84,16 @@ class Select:
         nearest = nearest_real(context.real, context.real_vectors, posts, vectors)
         too_close = nearest.too_close(self.thresholds)
         cells = cell_keys(posts).to_numpy()
+        platforms, topics = posts[schema.PLATFORM].astype(str).to_numpy(), topic_ids(posts).to_numpy()
         score = np.zeros(len(posts))
         herding = np.zeros(len(posts))
-        for cell in set(cells):
-            rows = np.flatnonzero(cells == cell)
-            herding[rows] = self._herding_order(posts.iloc[rows], vectors[rows])
-            score[rows] = (_percentile_rank(realness[rows]) + _percentile_rank(-herding[rows])) / 2
         ids, values = posts[schema.POST_ID].astype(str).tolist(), texts(posts)
         keep = np.zeros(len(posts), dtype=bool)
         changes: list[Change] = []
         for cell in sorted(set(cells)):
             rows = np.flatnonzero(cells == cell)
+            herding[rows] = self._herding_order(platforms[rows[0]], topics[rows[0]], vectors[rows])
+            score[rows] = (_percentile_rank(realness[rows]) + _percentile_rank(-herding[rows])) / 2
             ranked = rows[np.argsort(-score[rows], kind="stable")]
             allowed = [row for row in ranked if not too_close[row]]
             chosen = set(allowed[: self.keep] if self.keep else allowed)
@@ -128,18 +130,15 @@ class Select:
             scores[held] = model.predict_proba(scaler.transform(synthetic_x[held]))[:, 1]
         return scores
 
-    def _herding_order(self, cell_posts: pd.DataFrame, vectors: np.ndarray) -> np.ndarray:
+    def _herding_order(self, platform: str, topic: str, vectors: np.ndarray) -> np.ndarray:
         """Each candidate's place (0 = first) in the greedy order that keeps the chosen set's MMD to the real
-        cell smallest at every step."""
-        context = self.context
-        real_platform = context.real[schema.PLATFORM].astype(str).to_numpy()
-        platform = str(cell_posts[schema.PLATFORM].iloc[0])
-        members = (real_platform == platform) & (topic_ids(context.real).to_numpy() == topic_ids(cell_posts).iloc[0])
+        posts of its cell (of its platform when the cell has fewer than MIN_REAL_IN_CELL) smallest."""
+        members = (self.real_platform == platform) & (self.real_topic == topic)
         if members.sum() < MIN_REAL_IN_CELL:
-            members = real_platform == platform
+            members = self.real_platform == platform
         if not members.any():
-            return np.zeros(len(cell_posts))
-        return herding_order(_unit(vectors), _unit(context.real_vectors[members]))
+            return np.zeros(len(vectors))
+        return herding_order(_unit(vectors), self.real_unit[members])
 
 
 def herding_order(candidates: np.ndarray, real: np.ndarray) -> np.ndarray:
