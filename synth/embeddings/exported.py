@@ -11,14 +11,29 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from synth.errors import ConfigError
 
+T = TypeVar("T")
 # One batch of token arrays (input_ids, attention_mask, token_type_ids; batch x width, int64) -> its vectors.
 RunBatch = Callable[[dict[str, np.ndarray]], np.ndarray]
+
+
+def load_rebuilding_once(load: Callable[[], T], rebuild: Callable[[], object], errors: tuple[type[Exception], ...],
+                         give_up: Callable[[Exception], ConfigError]) -> T:
+    """`load()` a model kept in the cache. A cached file that does not load (cut short, or written by another
+    version) is made again once with `rebuild()`; if even that does not load, `give_up(error)` is raised."""
+    try:
+        return load()
+    except errors:
+        rebuild()
+    try:
+        return load()
+    except errors as error:
+        raise give_up(error) from error
 
 
 def mean_pooled_config(model_path: Path) -> tuple[int, int]:

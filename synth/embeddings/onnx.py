@@ -32,7 +32,13 @@ from typing import Any
 import numpy as np
 
 from synth.embeddings.embedder import DEFAULT_MODEL_NAME, default_model_path, normalise_rows
-from synth.embeddings.exported import embed_in_batches, mean_pooled_config, model_digest, model_tokenizer
+from synth.embeddings.exported import (
+    embed_in_batches,
+    load_rebuilding_once,
+    mean_pooled_config,
+    model_digest,
+    model_tokenizer,
+)
 from synth.errors import ConfigError
 from synth.paths import cache_dir
 
@@ -120,25 +126,20 @@ class OnnxEmbedder:
                 # Idle threads sleep instead of spinning: on a machine shared with other busy processes, spinning
                 # threads take the cores the working ones need (measured slower under load, see bench_embed.py).
                 options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                try:
-                    self._session = onnxruntime.InferenceSession(
-                        str(model_file), options, providers=["CPUExecutionProvider"]
-                    )
-                except Exception:
-                    # A cached file that does not load (truncated, or written by another version): make it
-                    # again once, from the model folder, then report clearly if even that does not load.
+
+                def rebuild() -> None:
                     for stale in model_file.parent.glob("model*.onnx"):
                         stale.unlink(missing_ok=True)
-                    model_file = self._ensure_exported()
-                    try:
-                        self._session = onnxruntime.InferenceSession(
-                            str(model_file), options, providers=["CPUExecutionProvider"]
-                        )
-                    except Exception as error:
-                        raise ConfigError(
-                            f"ONNX Runtime cannot load {model_file}, even freshly exported ({type(error).__name__}: "
-                            f"{error}). Delete {model_file.parent} or use SentenceTransformerEmbedder."
-                        ) from error
+                    self._ensure_exported()
+
+                self._session = load_rebuilding_once(
+                    lambda: onnxruntime.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"]),
+                    rebuild, (Exception,),
+                    lambda error: ConfigError(
+                        f"ONNX Runtime cannot load {model_file}, even freshly exported ({type(error).__name__}: "
+                        f"{error}). Delete {model_file.parent} or use SentenceTransformerEmbedder."
+                    ),
+                )
                 self._tokenizer = model_tokenizer(self.model_path, self.max_length)
             return self._session, self._tokenizer
 

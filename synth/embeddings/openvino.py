@@ -28,7 +28,13 @@ from typing import Any
 import numpy as np
 
 from synth.embeddings.embedder import DEFAULT_MODEL_NAME, default_model_path, normalise_rows
-from synth.embeddings.exported import embed_in_batches, mean_pooled_config, model_digest, model_tokenizer
+from synth.embeddings.exported import (
+    embed_in_batches,
+    load_rebuilding_once,
+    mean_pooled_config,
+    model_digest,
+    model_tokenizer,
+)
 from synth.embeddings.onnx import usable_threads
 from synth.errors import ConfigError
 from synth.paths import cache_dir
@@ -100,20 +106,18 @@ class OpenVinoEmbedder:
                 settings = {"INFERENCE_PRECISION_HINT": self.precision, "INFERENCE_NUM_THREADS": self.threads,
                             "PERFORMANCE_HINT": "LATENCY"}
                 core = openvino.Core()
-                try:
-                    self._compiled = core.compile_model(str(model_file), "CPU", settings)
-                except RuntimeError:
-                    # A cached IR that does not load (cut short, or from another version): convert again once,
-                    # then report clearly if even that does not load.
+
+                def rebuild() -> None:
                     shutil.rmtree(model_file.parent, ignore_errors=True)
                     _convert(self.model_path, model_file)
-                    try:
-                        self._compiled = core.compile_model(str(model_file), "CPU", settings)
-                    except RuntimeError as error:
-                        raise ConfigError(
-                            f"OpenVINO cannot load {model_file}, even freshly converted ({error}). Delete "
-                            f"{model_file.parent} or use the default embedder (SYNTH_EMBEDDER=minilm)."
-                        ) from error
+
+                self._compiled = load_rebuilding_once(
+                    lambda: core.compile_model(str(model_file), "CPU", settings), rebuild, (RuntimeError,),
+                    lambda error: ConfigError(
+                        f"OpenVINO cannot load {model_file}, even freshly converted ({error}). Delete "
+                        f"{model_file.parent} or use the default embedder (SYNTH_EMBEDDER=minilm)."
+                    ),
+                )
                 self._tokenizer = model_tokenizer(self.model_path, self.max_length)
             return self._compiled, self._tokenizer
 
