@@ -77,10 +77,9 @@ def summary_lines(metrics: dict[str, Any]) -> list[str]:
         ("sentiment KS (lower is closer)", affect, "sentiment_ks"),
         ("emotion mix JSD (lower is closer)", affect, "emotion_jsd"),
     ]
-    lines.append(f"{'metric (all posts)':<44} {'synthetic':>10} {'baseline':>10}")
-    for label, section, key in headline:
-        if key in section:
-            lines.append(f"{label:<44} {_number(section[key]):>10} {_number(section.get(key + '_baseline')):>10}")
+    lines += _table("metric (all posts)", ("synthetic", "baseline"),
+                    [(label, (section[key], section.get(key + "_baseline")))
+                     for label, section, key in headline if key in section])
     if semantic.get("mauve") is not None and not semantic.get("mauve_reliable"):
         lines.append("  (MAUVE unreliable: fewer than 1,000 posts on a side)")
     # Measures of one set: the real and the synthetic value, and the real halves' value as the baseline.
@@ -90,12 +89,10 @@ def summary_lines(metrics: dict[str, Any]) -> list[str]:
         ("distinct word pairs (distinct-2)", diversity, "distinct_2"),
         ("posts repeating another, share", diversity, "repeated_share"),
     ]
-    lines.append(f"{'measure of each set (all posts)':<44} {'real':>10} {'synthetic':>10} {'baseline':>10}")
-    for label, section, key in one_set:
-        if isinstance(section.get(key), dict):
-            values = section[key]
-            lines.append(f"{label:<44} {_number(values.get('real')):>10} {_number(values.get('synthetic')):>10} "
-                         f"{_number(values.get('baseline')):>10}")
+    sets = ("real", "synthetic", "baseline")
+    lines += _table("measure of each set (all posts)", sets,
+                    [(label, tuple(section[key].get(name) for name in sets))
+                     for label, section, key in one_set if isinstance(section.get(key), dict)])
     recognisability = metrics["multiplatform"].get("recognisability", {})
     if recognisability.get("ratio") is not None:
         lines.append(
@@ -136,6 +133,12 @@ def _utility_lines(utility: dict[str, Any], detector: dict[str, Any]) -> list[st
 
 def _platform_counts(counts: dict[str, Any]) -> str:
     return ", ".join(f"{platform} {count:,}" for platform, count in counts.get(f"by_{PLATFORM}", {}).items())
+
+
+def _table(title: str, columns: tuple[str, ...], rows: list[tuple[str, tuple[Any, ...]]]) -> list[str]:
+    """A summary table as lines: a label column 44 wide, then one 10-wide column per value."""
+    return [f"{title:<44} " + " ".join(f"{column:>10}" for column in columns),
+            *(f"{label:<44} " + " ".join(f"{_number(value):>10}" for value in values) for label, values in rows)]
 
 
 def _number(value: Any) -> str:
